@@ -1,0 +1,225 @@
+"""Camera configuration: the YAML contract of DESIGN.md, validated with pydantic.
+
+Every model forbids unknown keys, so a typo such as ``floor:`` instead of ``floors:``
+is an error that names the key instead of a silently ignored line. All pixel
+coordinates are image pixels of the camera's full-resolution frame, x to the right
+and y down; corners may lie outside the image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from edge.geometry.polygon import polygon_area_px2, polygon_self_intersects
+
+PointPx = tuple[float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FacadeConfig(_Strict):
+    """One planar facade seen by the camera, calibrated by its four image corners."""
+
+    name: str = Field(min_length=1)
+    corners: tuple[PointPx, PointPx, PointPx, PointPx] = Field(
+        description="Image px of the facade's top-left, top-right, bottom-right, bottom-left corners."
+    )
+    floors: int = Field(ge=1, le=300, description="Storeys between the bottom (ground) and top edge.")
+    columns: int = Field(ge=1, le=200, description="Window columns across the facade.")
+    floor_height_m: float = Field(default=3.0, gt=1.5, le=10.0)
+    width_m: float | None = Field(
+        default=None,
+        gt=0.5,
+        le=1000.0,
+        description="Facade width in metres; defaults to columns x 3.5 m (a typical window bay).",
+    )
+
+    @field_validator("corners")
+    @classmethod
+    def _corners_form_a_facade(cls, corners: tuple[PointPx, ...]) -> tuple[PointPx, ...]:
+        pts = np.asarray(corners, dtype=np.float64)
+        if not np.all(np.isfinite(pts)):
+            raise ValueError("corners must be finite numbers")
+        if polygon_self_intersects(pts):
+            raise ValueError(
+                "corners form a self-intersecting polygon; give them in the order "
+                "top-left, top-right, bottom-right, bottom-left"
+            )
+        area = polygon_area_px2(pts)
+        if abs(area) < 100.0:
+            raise ValueError(f"corners enclose almost no area ({abs(area):.1f} px²)")
+        # Image y points down, so TL->TR->BR->BL runs clockwise on screen: positive
+        # shoelace area. A negative area means the corners were given mirrored.
+        if area < 0:
+            raise ValueError(
+                "corners run anticlockwise; give them in the order top-left, top-right, "
+                "bottom-right, bottom-left as seen in the image"
+            )
+        tl, tr, br, bl = pts
+        if (tl[1] + tr[1]) / 2 >= (bl[1] + br[1]) / 2:
+            raise ValueError("the top edge (TL, TR) must lie above the bottom edge (BL, BR) in the image")
+        return corners
+
+    @property
+    def facade_width_m(self) -> float:
+        return self.width_m if self.width_m is not None else 3.5 * self.columns
+
+    @property
+    def facade_height_m(self) -> float:
+        return self.floors * self.floor_height_m
+
+
+class MotionConfig(_Strict):
+    """Pixel-level change detection settings."""
+
+    backend: Literal["opencv", "onnx"] = "opencv"
+    threshold: float = Field(
+        default=4.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
+    )
+    min_contrast: float = Field(
+        default=6.0, ge=1.0, le=80.0, description="Smallest grey-level change that can count as motion."
+    )
+    background_s: float = Field(
+        default=1.0, gt=0.05, le=30.0, description="Time constant of the running background, seconds."
+    )
+
+
+class DetectionConfig(_Strict):
+    """Alarm rule and physics gate; safe ranges keep a typo from switching detection off."""
+
+    min_descent_floors: float = Field(
+        default=2.0, ge=0.5, le=20.0, description="Alarm only after the object fell this many floors."
+    )
+    min_accel_mps2: float = Field(
+        default=3.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
+    )
+    max_accel_mps2: float = Field(default=22.0, ge=12.0, le=60.0)
+    max_gap_frames: int = Field(
+        default=6, ge=0, le=50, description="Frames a track may go unseen (balconies, canopies)."
+    )
+
+
+def _validate_polygon(points: list[PointPx], what: str) -> list[PointPx]:
+    pts = np.asarray(points, dtype=np.float64)
+    if len(pts) < 3:
+        raise ValueError(f"a {what} polygon needs at least 3 points, got {len(pts)}")
+    if not np.all(np.isfinite(pts)):
+        raise ValueError(f"{what} polygon points must be finite numbers")
+    if abs(polygon_area_px2(pts)) < 1.0:
+        raise ValueError(f"{what} polygon encloses no area")
+    if polygon_self_intersects(pts):
+        raise ValueError(f"{what} polygon intersects itself")
+    return points
+
+
+MaskPolygon = Annotated[list[PointPx], Field(min_length=3)]
+
+
+class PrivacyConfig(_Strict):
+    """What is blurred before imagery leaves the edge (faces always by default)."""
+
+    faces: bool = True
+    persons: bool = False
+    polygons: list[MaskPolygon] = Field(default_factory=list)
+
+    @field_validator("polygons")
+    @classmethod
+    def _polygons_valid(cls, polys: list[list[PointPx]]) -> list[list[PointPx]]:
+        return [_validate_polygon(p, "privacy") for p in polys]
+
+
+class CameraConfig(_Strict):
+    camera_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    source: str | int
+    facades: list[FacadeConfig] = Field(min_length=1)
+    masks: list[MaskPolygon] = Field(default_factory=list)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    @field_validator("masks")
+    @classmethod
+    def _masks_valid(cls, masks: list[list[PointPx]]) -> list[list[PointPx]]:
+        return [_validate_polygon(m, "mask") for m in masks]
+
+    @model_validator(mode="after")
+    def _facade_names_unique(self) -> CameraConfig:
+        names = [f.name for f in self.facades]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"facade names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+
+class ConfigError(ValueError):
+    """A camera config that cannot be used; the message names every bad key."""
+
+
+def _format_errors(err: ValidationError, origin: str) -> str:
+    lines = [f"{origin}: invalid camera config"]
+    for e in err.errors():
+        path = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  {path}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_camera_config(data: object, origin: str = "<config>") -> CameraConfig:
+    """Validate an already-parsed YAML document; raise ConfigError naming each problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: a camera config must be a mapping of keys, got {type(data).__name__}")
+    try:
+        return CameraConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, origin)) from None
+
+
+def load_camera_config(path: str | Path) -> CameraConfig:
+    """Read and validate a camera YAML file.
+
+    A relative file ``source`` is resolved against the folder of the config file, as
+    DESIGN.md requires; URLs and device indices are kept as they are.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    cfg = parse_camera_config(data, str(path))
+    return cfg.model_copy(update={"source": resolve_source(cfg.source, path.parent)})
+
+
+def resolve_source(source: str | int, base_dir: Path) -> str | int:
+    if isinstance(source, int):
+        return source
+    if source.isdigit():
+        return int(source)
+    if "://" in source:
+        return source
+    p = Path(source).expanduser()
+    return str(p if p.is_absolute() else (base_dir / p).resolve())
+
+
+def dump_camera_config(cfg: CameraConfig) -> str:
+    """Serialise a config to YAML with only the keys that differ from the defaults."""
+    data = cfg.model_dump(mode="json", exclude_defaults=True)
+    data.setdefault("source", cfg.source)
+    return yaml.safe_dump(data, sort_keys=False)

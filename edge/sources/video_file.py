@@ -1,0 +1,79 @@
+"""Decode a video file with PyAV, frame timestamps taken from the container."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+
+from edge.sources.frame import Frame
+
+log = logging.getLogger(__name__)
+
+
+class SourceError(RuntimeError):
+    """A source that cannot be opened or read at all (as opposed to a passing glitch)."""
+
+
+def luma_of(av_frame: av.VideoFrame) -> np.ndarray:
+    """The Y plane as an H x W uint8 view, without a colour conversion."""
+    if av_frame.format.name in ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "nv12"):
+        plane = av_frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        return rows[: av_frame.height, : av_frame.width]
+    return av_frame.to_ndarray(format="gray")
+
+
+class VideoFileSource:
+    """Frames of a video file, once. Corrupt packets are skipped and counted.
+
+    ``threads`` caps the decoder's threads (1 keeps a benchmark on one core).
+    """
+
+    def __init__(self, path: str | Path, threads: int = 0) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SourceError(f"{self.path}: no such video file")
+        try:
+            self._container = av.open(str(self.path))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise SourceError(f"{self.path}: cannot open video: {exc}") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise SourceError(f"{self.path}: file has no video stream")
+        self._stream = self._container.streams.video[0]
+        if threads:
+            self._stream.codec_context.thread_count = threads
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.fps = float(rate) if rate else 25.0
+        self.width = self._stream.codec_context.width
+        self.height = self._stream.codec_context.height
+        self.decode_errors = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        t0: float | None = None
+        last_t = -1.0
+        try:
+            for packet in self._container.demux(self._stream):
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError as exc:
+                    self.decode_errors += 1
+                    log.warning("%s: skipped a corrupt packet: %s", self.path.name, exc)
+                    continue
+                for av_frame in decoded:
+                    t = av_frame.time if av_frame.time is not None else index / self.fps
+                    if t0 is None:
+                        t0 = t
+                    t_s = t - t0
+                    if t_s <= last_t:  # broken or missing timestamps: fall back to the frame rate
+                        t_s = last_t + 1.0 / self.fps
+                    last_t = t_s
+                    yield Frame(index=index, t_s=t_s, gray=luma_of(av_frame), _av_frame=av_frame)
+                    index += 1
+        finally:
+            self._container.close()
