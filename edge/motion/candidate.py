@@ -1,0 +1,21 @@
+"""A changed blob in one frame: what motion hands to the tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A connected blob of changed pixels.
+
+    ``x_px``, ``y_px``: contrast-weighted centroid in full-image px. ``contrast``:
+    mean signed grey-level difference against the background (negative = darker).
+    """
+
+    x_px: float
+    y_px: float
+    area_px: int
+    width_px: int
+    height_px: int
+    contrast: float

@@ -1,0 +1,135 @@
+"""Does a track fall like a thrown object? Judged in facade metres.
+
+Facade frame: X metres right along the facade, Y metres up from the ground (see
+edge.geometry.facade). A throw is released near rest (or with a toss of a few m/s),
+then accelerates downward close to g until drag matters: compact objects stay near
+g for the first storeys, light ones (tissues, bags) saturate at a few m/s but still
+speed up from rest. Everything else that moves on a facade fails at least one test:
+birds fly level or climb or glide at constant speed, leaves and rain fall at
+constant speed, insects and flapping things do not follow a smooth curve, laundry
+oscillates in place, lights and shadows do not travel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+G_MPS2 = 9.81
+
+
+@dataclass(frozen=True)
+class PhysicsRules:
+    """Thresholds of the physics gate (SI units)."""
+
+    min_descent_m: float = 6.0
+    min_accel_mps2: float = 3.0
+    max_accel_mps2: float = 22.0
+    min_points: int = 6
+    min_duration_s: float = 0.2
+    early_window_s: float = 0.8
+    max_up_speed_after_apex_mps: float = 1.0
+    max_horizontal_speed_mps: float = 7.0
+    min_speed_gain_mps: float = 1.5
+    residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
+    residual_floor_m: float = 0.12
+    max_back_extrapolation_s: float = 0.6
+    release_speed_mps: float = 2.5  # faster than this at the first sighting -> extrapolate back
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Result of judging a track. ``release_m``/``t_release`` only when ``is_throw``."""
+
+    is_throw: bool
+    reason: str
+    score: float = 0.0
+    accel_mps2: float = float("nan")
+    descent_m: float = 0.0
+    residual_m: float = float("nan")
+    t_release: float = float("nan")
+    release_m: tuple[float, float] = (float("nan"), float("nan"))
+
+
+def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
+    degree = min(degree, len(t) - 1)
+    coeffs = np.polyfit(t, v, degree)
+    resid = v - np.polyval(coeffs, t)
+    return coeffs, float(np.sqrt(np.mean(resid * resid)))
+
+
+def judge_trajectory(
+    t_s: np.ndarray, xy_m: np.ndarray, m_per_px: float, rules: PhysicsRules
+) -> Verdict:
+    """Judge a track given its times (N,) and facade positions (N, 2) in metres.
+
+    ``m_per_px`` is the typical image scale along the track; it turns the pixel
+    measurement noise into a tolerance in metres.
+    """
+    n = len(t_s)
+    if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
+        return Verdict(False, "too short")
+    tau = t_s - t_s[0]
+    x_m, y_m = xy_m[:, 0], xy_m[:, 1]
+
+    descent_m = float(y_m[0] - y_m.min())
+    if descent_m < rules.min_descent_m * 0.9:
+        return Verdict(False, "has not fallen far enough", descent_m=descent_m)
+
+    tol_m = rules.residual_floor_m + rules.residual_px * m_per_px
+    # Smoothness: a cubic in time follows ballistic and drag-limited falls alike; a
+    # flapping bird, a swaying leaf or an insect leaves a large misfit.
+    y_cubic, y_res = _polyfit(tau, y_m, 3)
+    x_cubic, x_res = _polyfit(tau, x_m, 3)
+    residual_m = float(np.hypot(y_res, x_res))
+    if residual_m > tol_m:
+        return Verdict(False, "path is not smooth", residual_m=residual_m, descent_m=descent_m)
+
+    fitted_y = np.polyval(y_cubic, tau)
+    fitted_descent = float(fitted_y[0] - fitted_y.min())
+    if fitted_descent < rules.min_descent_m:
+        return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
+
+    early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
+    q, _ = _polyfit(tau[early], y_m[early], 2)
+    accel = float(-2.0 * q[0])  # downward positive
+    if not rules.min_accel_mps2 <= accel <= rules.max_accel_mps2:
+        return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
+                       descent_m=fitted_descent, residual_m=residual_m)
+
+    v_down = -np.polyval(np.polyder(y_cubic), tau)
+    apex = int(np.argmax(fitted_y))
+    if apex < n - 1 and float(np.min(v_down[apex:])) < -rules.max_up_speed_after_apex_mps:
+        return Verdict(False, "climbs after its apex", accel_mps2=accel, descent_m=fitted_descent)
+    if float(v_down[-1] - v_down[apex]) < rules.min_speed_gain_mps:
+        return Verdict(False, "does not speed up while falling", accel_mps2=accel,
+                       descent_m=fitted_descent)
+    vx = np.polyval(np.polyder(x_cubic), tau)
+    if float(np.max(np.abs(vx))) > rules.max_horizontal_speed_mps:
+        return Verdict(False, "moves too fast sideways for a throw", accel_mps2=accel,
+                       descent_m=fitted_descent)
+
+    # Release: the first sighting, unless the object was already fast then (first
+    # frames hidden or too faint): go back along the early parabola towards rest.
+    v0 = float(-np.polyval(np.polyder(q), 0.0))
+    back_s = 0.0
+    if v0 > rules.release_speed_mps and accel > 0:
+        back_s = min(rules.max_back_extrapolation_s, (v0 - rules.release_speed_mps * 0.5) / accel)
+    release_y = float(np.polyval(q, -back_s))
+    release_x = float(np.polyval(x_cubic, -back_s)) if back_s else float(np.polyval(x_cubic, 0.0))
+
+    g_closeness = float(np.exp(-(((accel - G_MPS2) / 6.0) ** 2)))
+    smooth = float(np.exp(-((residual_m / tol_m) ** 2)))
+    length = float(min(1.0, fitted_descent / (2 * rules.min_descent_m)))
+    score = 0.5 + 0.2 * g_closeness + 0.2 * smooth + 0.1 * length
+    return Verdict(
+        True,
+        "falls like a thrown object",
+        score=min(1.0, score),
+        accel_mps2=accel,
+        descent_m=fitted_descent,
+        residual_m=residual_m,
+        t_release=float(t_s[0] - back_s),
+        release_m=(release_x, release_y),
+    )

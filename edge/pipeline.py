@@ -1,0 +1,169 @@
+"""The detection pipeline of one camera: frames in, throw events out.
+
+motion (edge.motion) -> tracker (edge.tracking) -> physics gate in facade metres
+(edge.physics) -> Event with origin floor/column. Pure computation: no I/O, so the
+CLI, the edge node and the tests drive it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.config.camera import CameraConfig
+from edge.events.event import Event, Origin
+from edge.geometry.facade import Facade
+from edge.motion.detector import MotionDetector
+from edge.motion.region import watched_region
+from edge.physics.trajectory import PhysicsRules, Verdict, judge_trajectory
+from edge.sources.frame import Frame
+from edge.tracking.track import Track
+from edge.tracking.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PipelineStats:
+    frames_processed: int = 0
+    frames_disturbed: int = 0
+    candidates_total: int = 0
+    tracks_started: int = 0
+    events_emitted: int = 0
+
+
+class DetectionPipeline:
+    """Runs detection frame by frame; ``process`` returns the events confirmed now."""
+
+    def __init__(self, config: CameraConfig, fps: float) -> None:
+        self.config = config
+        self.fps = fps
+        self.facades = [Facade(f) for f in config.facades]
+        self.tracker = Tracker(max_gap=config.detection.max_gap_frames)
+        self.stats = PipelineStats()
+        self._motion: MotionDetector | None = None
+        self._events: dict[str, Track] = {}
+        self._frame_size: tuple[int, int] | None = None
+        d = config.detection
+        self._rules = [
+            PhysicsRules(
+                min_descent_m=d.min_descent_floors * f.floor_height_m,
+                min_accel_mps2=d.min_accel_mps2,
+                max_accel_mps2=d.max_accel_mps2,
+            )
+            for f in self.facades
+        ]
+
+    def _ensure_motion(self, frame: Frame) -> MotionDetector:
+        size = (frame.width, frame.height)
+        if self._motion is None or self._frame_size != size:
+            region = watched_region(self.config, frame.width, frame.height)
+            self._motion = MotionDetector(region, self.config.motion, self.fps)
+            self._frame_size = size
+        return self._motion
+
+    def process(self, frame: Frame) -> list[Event]:
+        motion = self._ensure_motion(frame)
+        result = motion.process(frame.gray)
+        self.stats.frames_processed += 1
+        self.stats.frames_disturbed += int(result.disturbed)
+        self.stats.candidates_total += len(result.candidates)
+        before = len(self.tracker.tracks)
+        updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps)
+        self.stats.tracks_started += max(0, len(self.tracker.tracks) - before + len(ended))
+        for track in ended:
+            if track.event_id:
+                self._events.pop(track.event_id, None)
+        events: list[Event] = []
+        for track in updated:
+            if track.event_id is None and len(track) >= 6:
+                event = self._judge(track, frame.t_s)
+                if event is not None:
+                    events.append(event)
+        self.stats.events_emitted += len(events)
+        return events
+
+    def live_event_ids(self) -> set[str]:
+        """Events whose object is still being followed."""
+        return set(self._events)
+
+    def track_of(self, event_id: str) -> list[tuple[float, float, float]]:
+        track = self._events.get(event_id)
+        return [] if track is None else [tuple(p) for p in track.points().tolist()]
+
+    def _facade_index(self, track: Track) -> int | None:
+        pts = np.column_stack([track.x_px, track.y_px])
+        counts = [int(f.contains_px(pts, margin_m=0.5).sum()) for f in self.facades]
+        best = int(np.argmax(counts))
+        return best if counts[best] > 0 else None
+
+    def _judge(self, track: Track, now_s: float) -> Event | None:
+        fi = self._facade_index(track)
+        if fi is None:
+            return None
+        facade, rules = self.facades[fi], self._rules[fi]
+        pts_px = np.column_stack([track.x_px, track.y_px])
+        # Cheap pre-check before any fitting: has it gone down far enough at all?
+        ends_m = facade.to_metres(pts_px[[0, -1]])
+        if ends_m[0, 1] - ends_m[1, 1] < 0.8 * rules.min_descent_m:
+            return None
+        xy_m = facade.to_metres(pts_px)
+        mid = pts_px[len(pts_px) // 2]
+        m_per_px = facade.metres_per_pixel(float(mid[0]), float(mid[1]))
+        verdict = judge_trajectory(np.asarray(track.t_s), xy_m, m_per_px, rules)
+        if not verdict.is_throw:
+            log.debug("track %d: %s", track.track_id, verdict.reason)
+            return None
+        if self._duplicates_live_event(track):
+            track.event_id = "duplicate"
+            return None
+        return self._make_event(track, facade, verdict, now_s)
+
+    def _duplicates_live_event(self, track: Track) -> bool:
+        """Two tracks on one object (a split blob) must not raise two alarms."""
+        for other in self._events.values():
+            common = set(np.round(track.t_s, 3)) & set(np.round(other.t_s, 3))
+            if len(common) < 3:
+                continue
+            a = {round(t, 3): (x, y) for t, x, y in zip(track.t_s, track.x_px, track.y_px, strict=True)}
+            b = {round(t, 3): (x, y) for t, x, y in zip(other.t_s, other.x_px, other.y_px, strict=True)}
+            dist = [np.hypot(a[t][0] - b[t][0], a[t][1] - b[t][1]) for t in common]
+            if float(np.median(dist)) < 15.0:
+                return True
+        return False
+
+    def _make_event(self, track: Track, facade: Facade, verdict: Verdict, now_s: float) -> Event:
+        rx_m, ry_m = verdict.release_m
+        cell = facade.cell_of_metres(rx_m, ry_m)
+        release_px = facade.to_pixels([[rx_m, ry_m]])[0]
+        event = Event(
+            camera_id=self.config.camera_id,
+            t_start=max(0.0, verdict.t_release),
+            t_end=track.t_s[-1],
+            detected_at=now_s,
+            origin=Origin(
+                floor=cell.floor,
+                column=cell.column,
+                x=float(release_px[0]),
+                y=float(release_px[1]),
+                facade=facade.name if len(self.facades) > 1 else "",
+            ),
+            trajectory=[(float(t), float(x), float(y)) for t, x, y in track.points()],
+            score=verdict.score,
+            extra={
+                "physics": {
+                    "accel_mps2": round(verdict.accel_mps2, 2),
+                    "descent_m": round(verdict.descent_m, 2),
+                    "residual_m": round(verdict.residual_m, 3),
+                }
+            },
+        )
+        track.event_id = event.event_id
+        self._events[event.event_id] = track
+        log.info(
+            "event %s: floor %d column %d, a=%.1f m/s², fell %.1f m",
+            event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
+        )
+        return event

@@ -1,0 +1,66 @@
+"""A track: the time series of one moving thing, and its short-term prediction.
+
+Positions are full-image px (x right, y down), times seconds of the stream.
+Prediction is a least-squares polynomial in time over the latest points: constant
+position for one point, constant velocity for two, constant acceleration from
+three on. A falling object accelerates, so box overlap or constant velocity would
+lose it exactly when it becomes fast (> 30 px per frame near the ground).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge.motion.candidate import Candidate
+
+FIT_POINTS = 8
+
+
+@dataclass
+class Track:
+    track_id: int
+    t_s: list[float] = field(default_factory=list)
+    x_px: list[float] = field(default_factory=list)
+    y_px: list[float] = field(default_factory=list)
+    area_px: list[int] = field(default_factory=list)
+    contrast: list[float] = field(default_factory=list)
+    missed: int = 0  # consecutive frames without a matching candidate
+    event_id: str | None = None  # set once an event was emitted for this track
+    rejected: bool = False  # set once physics ruled it out for good
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    def add(self, t_s: float, c: Candidate) -> None:
+        self.t_s.append(t_s)
+        self.x_px.append(c.x_px)
+        self.y_px.append(c.y_px)
+        self.area_px.append(c.area_px)
+        self.contrast.append(c.contrast)
+        self.missed = 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.t_s[-1] - self.t_s[0] if self.t_s else 0.0
+
+    def points(self) -> np.ndarray:
+        """(N, 3) array of (t_s, x_px, y_px)."""
+        return np.column_stack([self.t_s, self.x_px, self.y_px])
+
+    def predict(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted (x, y) px at ``t_s`` and the velocity (vx, vy) px/s there."""
+        n = min(len(self.t_s), FIT_POINTS)
+        t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
+        xy = np.column_stack([self.x_px[-n:], self.y_px[-n:]])
+        dt = t_s - self.t_s[-1]
+        if n == 1:
+            return xy[0].copy(), np.zeros(2)
+        degree = 1 if n < 4 else 2
+        coeffs = np.polyfit(t, xy, degree)  # (degree+1, 2), highest power first
+        if degree == 1:
+            v = coeffs[0]
+            return coeffs[1] + v * dt, v
+        a2, v, p = coeffs
+        return p + v * dt + a2 * dt * dt, v + 2 * a2 * dt
