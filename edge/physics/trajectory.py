@@ -29,7 +29,7 @@ class PhysicsRules:
     min_points: int = 6
     min_duration_s: float = 0.2
     early_window_s: float = 0.8
-    max_up_speed_after_apex_mps: float = 1.0
+    max_rise_after_fall_m: float = 0.5
     max_horizontal_speed_mps: float = 7.0
     min_speed_gain_mps: float = 1.5
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
@@ -98,11 +98,19 @@ def judge_trajectory(
         return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
                        descent_m=fitted_descent, residual_m=residual_m)
 
-    v_down = -np.polyval(np.polyder(y_cubic), tau)
-    apex = int(np.argmax(fitted_y))
-    if apex < n - 1 and float(np.min(v_down[apex:])) < -rules.max_up_speed_after_apex_mps:
-        return Verdict(False, "climbs after its apex", accel_mps2=accel, descent_m=fitted_descent)
-    if float(v_down[-1] - v_down[apex]) < rules.min_speed_gain_mps:
+    # No sustained climb once it has started to fall: a swooping bird pulls up.
+    k = min(5, n)
+    y_smooth = np.convolve(y_m, np.ones(k) / k, mode="valid")
+    after_apex = y_smooth[int(np.argmax(y_smooth)) :]  # a toss may rise before it falls
+    rise_m = float(np.max(after_apex - np.minimum.accumulate(after_apex)))
+    if rise_m > rules.max_rise_after_fall_m + tol_m:
+        return Verdict(False, "climbs after it fell", accel_mps2=accel, descent_m=fitted_descent)
+    # A fall speeds up from (near) rest; leaves, rain and gliding birds arrive at
+    # their speed and keep it.
+    v_start = float(-np.polyval(np.polyder(q), 0.0))
+    late = tau >= tau[-1] - max(0.4, 0.25 * tau[-1])
+    v_late = float(-np.polyfit(tau[late], y_m[late], 1)[0]) if late.sum() >= 3 else v_start
+    if v_late - v_start < rules.min_speed_gain_mps:
         return Verdict(False, "does not speed up while falling", accel_mps2=accel,
                        descent_m=fitted_descent)
     vx = np.polyval(np.polyder(x_cubic), tau)
@@ -112,10 +120,9 @@ def judge_trajectory(
 
     # Release: the first sighting, unless the object was already fast then (first
     # frames hidden or too faint): go back along the early parabola towards rest.
-    v0 = float(-np.polyval(np.polyder(q), 0.0))
     back_s = 0.0
-    if v0 > rules.release_speed_mps and accel > 0:
-        back_s = min(rules.max_back_extrapolation_s, (v0 - rules.release_speed_mps * 0.5) / accel)
+    if v_start > rules.release_speed_mps and accel > 0:
+        back_s = min(rules.max_back_extrapolation_s, (v_start - rules.release_speed_mps * 0.5) / accel)
     release_y = float(np.polyval(q, -back_s))
     release_x = float(np.polyval(x_cubic, -back_s)) if back_s else float(np.polyval(x_cubic, 0.0))
 

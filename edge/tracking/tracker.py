@@ -56,6 +56,10 @@ class Tracker:
                 else:
                     step = float(np.hypot(*vel)) * dt_s * (1 + track.missed)
                     gate = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step
+                    if len(track) < 4:
+                        # Until a quadratic fits, the acceleration is unknown and a
+                        # fall's next step can be far off the straight-line guess.
+                        gate = max(gate, 0.4 * self.new_track_gate_px)
                 d = np.hypot(cand_xy[:, 0] - pred[0], cand_xy[:, 1] - pred[1])
                 # Longer tracks win ties: they are the better-established hypothesis.
                 bonus = 1.0 / (1.0 + 0.1 * min(len(track), 20))

@@ -1,0 +1,120 @@
+"""The physics gate on noisy tracks in facade metres."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.physics.trajectory import G_MPS2, PhysicsRules, judge_trajectory
+
+FPS = 25.0
+M_PER_PX = 0.1  # 10 px per metre
+RULES = PhysicsRules(min_descent_m=6.0)
+
+
+def fall_with_drag(
+    y0_m: float, v_up0_mps: float, v_terminal_mps: float, duration_s: float, vx_mps: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integrate dv/dt = -g - sign(v) g v²/vt² (y up) with small steps; sampled at FPS."""
+    dt = 1e-3
+    t, y, v, x = 0.0, y0_m, v_up0_mps, 2.0
+    out_t, out = [], []
+    next_sample = 0.0
+    while t <= duration_s + 1e-9:
+        if t >= next_sample - 1e-12:
+            out_t.append(t)
+            out.append((x, y))
+            next_sample += 1.0 / FPS
+        a = -G_MPS2 - np.sign(v) * G_MPS2 * v * v / v_terminal_mps**2
+        v += a * dt
+        y += v * dt
+        x += vx_mps * dt
+        t += dt
+    return np.array(out_t), np.array(out)
+
+
+def noisy(xy_m: np.ndarray, px: float = 0.7, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return xy_m + rng.normal(0, px * M_PER_PX, xy_m.shape)
+
+
+@pytest.mark.parametrize("v_up0", [-1.5, 0.0, 1.0, 3.0])
+@pytest.mark.parametrize("v_terminal", [15.0, 30.0, 1e6])
+def test_compact_throws_pass_and_release_is_found(v_up0: float, v_terminal: float) -> None:
+    t, xy = fall_with_drag(40.0, v_up0, v_terminal, 1.6)
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES)
+    assert verdict.is_throw, verdict.reason
+    assert 6.0 <= verdict.accel_mps2 <= 14.0
+    assert abs(verdict.release_m[1] - 40.0) < 0.6
+    assert verdict.t_release == pytest.approx(0.0, abs=0.05)
+
+
+@pytest.mark.parametrize("v_terminal", [3.0, 4.5, 7.0])
+def test_light_objects_that_speed_up_from_rest_pass(v_terminal: float) -> None:
+    t, xy = fall_with_drag(30.0, 0.0, v_terminal, 3.5)
+    verdict = judge_trajectory(t, noisy(xy, px=0.5), M_PER_PX, RULES)
+    assert verdict.is_throw, verdict.reason
+
+
+def test_late_sighting_is_extrapolated_back_towards_the_window() -> None:
+    t, xy = fall_with_drag(45.0, 0.0, 1e6, 1.8)
+    seen = t >= 0.5  # the first half second is hidden (a canopy, too faint)
+    verdict = judge_trajectory(t[seen], noisy(xy[seen]), M_PER_PX, RULES)
+    assert verdict.is_throw
+    y_first = xy[seen][0, 1]
+    # Without extrapolation the origin would be 1.2 m low; going back must recover most of it.
+    assert abs(verdict.release_m[1] - 45.0) < abs(y_first - 45.0) * 0.5
+
+
+def _constant_velocity(vx: float, vy: float, duration_s: float, y0: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(0, duration_s, 1 / FPS)
+    return t, np.column_stack([2 + vx * t, y0 + vy * t])
+
+
+@pytest.mark.parametrize(
+    ("name", "vx", "vy"),
+    [
+        ("bird flying level", 9.0, 0.0),
+        ("bird climbing", 6.0, 2.5),
+        ("bird gliding down", 6.0, -4.0),
+        ("leaf at terminal speed", 0.3, -1.5),
+        ("rain streak", 0.5, -9.0),
+    ],
+)
+def test_constant_velocity_movers_are_rejected(name: str, vx: float, vy: float) -> None:
+    t, xy = _constant_velocity(vx, vy, 2.5)
+    assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw, name
+
+
+def test_swaying_leaf_is_rejected() -> None:
+    t = np.arange(0, 5, 1 / FPS)
+    xy = np.column_stack([5 + 0.8 * np.sin(2 * np.pi * 0.7 * t), 30 - 1.6 * t])
+    assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw
+
+
+def test_swooping_bird_that_pulls_up_is_rejected() -> None:
+    t = np.arange(0, 2.4, 1 / FPS)
+    # Dives ~7 m then climbs out again: a parabola opening upward in height.
+    y = 40 - 12 * t + 5 * t * t
+    xy = np.column_stack([2 + 8 * t, y])
+    assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw
+
+
+def test_flapping_erratic_insect_is_rejected() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(0, 2.0, 1 / FPS)
+    xy = np.column_stack([5 + np.cumsum(rng.normal(0, 0.4, len(t))), 30 - 4.9 * t * t])
+    assert not judge_trajectory(t, xy, M_PER_PX, RULES).is_throw
+
+
+def test_laundry_oscillating_in_place_is_rejected() -> None:
+    t = np.arange(0, 4, 1 / FPS)
+    xy = np.column_stack([4 + 0.3 * np.sin(3 * t), 20 + 0.4 * np.sin(2 * t)])
+    assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw
+
+
+def test_short_falls_wait_for_the_alarm_rule() -> None:
+    t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.9)  # ~4 m: under two floors
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES)
+    assert not verdict.is_throw
+    assert "fallen" in verdict.reason

@@ -1,0 +1,148 @@
+"""The whole detection pipeline on in-memory frames: throws found, distractors ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from scenes import FPS, H, W, falling, flat_config, frames, metres_to_px, spot
+
+from edge.events.event import Event
+from edge.pipeline import DetectionPipeline
+
+
+def run(draw: Callable[[np.ndarray, float], None], seconds: float = 3.0, **kw: object) -> list[Event]:
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    events: list[Event] = []
+    for frame in frames(int(seconds * FPS), draw, **kw):
+        events.extend(pipeline.process(frame))
+    return events
+
+
+def both(*draws: Callable[[np.ndarray, float], None]) -> Callable[[np.ndarray, float], None]:
+    def draw(img: np.ndarray, t: float) -> None:
+        for d in draws:
+            d(img, t)
+
+    return draw
+
+
+@pytest.mark.parametrize(("x_m", "y_m", "floor", "column"), [(5.0, 22.5, 8, 2), (12.0, 28.0, 10, 4), (1.0, 17.0, 6, 1)])
+def test_a_dropped_object_gives_one_event_with_its_floor_and_column(
+    x_m: float, y_m: float, floor: int, column: int
+) -> None:
+    events = run(falling(x_m, y_m, t_release=0.6))
+    assert len(events) == 1
+    e = events[0]
+    assert (e.origin.floor, e.origin.column) == (floor, column)
+    assert e.t_start == pytest.approx(0.6, abs=0.09)
+    rx, ry = metres_to_px(x_m, y_m)
+    assert abs(e.origin.x - rx) < 4 and abs(e.origin.y - ry) < 4
+    # Emitted while it is still falling, as soon as it fell two floors (6 m: ~1.1 s).
+    assert e.detected_at - 0.6 < 1.4
+    assert 0.5 < e.score <= 1.0
+    d = e.to_dict()
+    assert set(d) >= {"event_id", "camera_id", "t_start", "t_end", "detected_at", "origin", "trajectory", "score"}
+
+
+def test_a_two_pixel_object_is_found() -> None:
+    events = run(falling(6.0, 25.0, t_release=0.4, diameter_px=2.0, contrast=-45.0))
+    assert len(events) == 1
+    assert events[0].origin.floor == 9
+
+
+def test_a_bright_object_on_a_dark_window_is_found() -> None:
+    events = run(falling(8.8, 26.0, t_release=0.4, contrast=70.0))
+    assert len(events) == 1
+
+
+def test_an_object_hidden_behind_a_canopy_for_a_few_frames_is_one_event() -> None:
+    events = run(falling(5.0, 28.0, t_release=0.4, hidden=lambda t: 1.0 <= t < 1.17))
+    assert len(events) == 1
+    assert events[0].origin.floor == 10
+
+
+def test_two_throws_at_once_give_two_events() -> None:
+    events = run(both(falling(2.0, 25.0, 0.5), falling(11.0, 19.0, 0.7, vx_mps=-0.5)))
+    assert sorted((e.origin.floor, e.origin.column) for e in events) == [(7, 4), (9, 1)]
+
+
+def test_thrown_upward_first_still_reports_the_window() -> None:
+    events = run(falling(5.0, 22.5, t_release=0.4, vy_mps=2.0))
+    assert len(events) == 1
+    assert events[0].origin.floor == 8
+
+
+# --- distractors: each alone must produce no event -------------------------------
+
+
+def bird_level(img: np.ndarray, t: float) -> None:
+    x = -1.0 + 9.0 * t
+    size = 4 + 2 * np.sin(2 * np.pi * 6 * t)  # flapping
+    spot(img, *metres_to_px(x, 20.0 + 0.2 * np.sin(3 * t)), size, -70)
+
+
+def bird_glide_down(img: np.ndarray, t: float) -> None:
+    spot(img, *metres_to_px(1.0 + 6.0 * t, 28.0 - 4.0 * t), 4, -70)
+
+
+def bird_swoop(img: np.ndarray, t: float) -> None:
+    spot(img, *metres_to_px(1.0 + 5.0 * t, 28.0 - 12 * t + 5 * t * t), 4, -70)
+
+
+def leaf(img: np.ndarray, t: float) -> None:
+    spot(img, *metres_to_px(6.0 + 0.8 * np.sin(4 * t), 28.0 - 1.5 * t), 3, -50)
+
+
+def laundry(img: np.ndarray, t: float) -> None:
+    x, y = metres_to_px(4.0 + 0.3 * np.sin(5 * t), 15.0 + 0.2 * np.sin(7 * t))
+    img[int(y) : int(y) + 12, int(x) : int(x) + 6] -= 50
+
+
+def window_light(img: np.ndarray, t: float) -> None:
+    if t > 1.0:
+        x0, y1 = metres_to_px(4.5, 13.0)
+        x1, y0 = metres_to_px(6.0, 14.4)
+        img[int(y0) : int(y1), int(x0) : int(x1)] += 90
+
+
+def global_change(img: np.ndarray, t: float) -> None:
+    if t > 1.0:  # IR switch / exposure jump
+        img *= 0.6
+        img += 20
+
+
+def cloud_shadow(img: np.ndarray, t: float) -> None:
+    xx = np.arange(W, dtype=np.float32)[None, :]
+    edge = -200 + 400 * t
+    img -= 35 / (1 + np.exp(-(xx - edge) / 60.0))
+
+
+def rain(img: np.ndarray, t: float) -> None:
+    rng = np.random.default_rng(int(t * FPS))
+    for _ in range(40):
+        x, y = rng.uniform([0, 0], [W, H])
+        img[int(y) : int(y) + 10, int(x)] += 25
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [bird_level, bird_glide_down, bird_swoop, leaf, laundry, window_light, global_change, cloud_shadow, rain],
+    ids=lambda f: f.__name__,
+)
+def test_distractor_alone_gives_no_event(draw: Callable[[np.ndarray, float], None]) -> None:
+    assert run(draw, seconds=4.0) == []
+
+
+def test_camera_shake_gives_no_event_and_a_throw_during_shake_is_still_found() -> None:
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    events: list[Event] = []
+    throw = falling(5.0, 25.0, t_release=0.5)
+    for f in frames(int(3.0 * FPS), throw):
+        if 30 <= f.index < 34:  # the pole sways: the whole image shifts a few px
+            f.gray = np.roll(f.gray, (3, -2), axis=(0, 1))
+        events.extend(pipeline.process(f))
+    assert len(events) == 1
+    assert events[0].origin.floor == 9
+    assert pipeline.stats.frames_disturbed >= 3
