@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -40,9 +39,7 @@ class Facade:
         facade_m = np.array(
             [[0.0, self.height_m], [self.width_m, self.height_m], [self.width_m, 0.0], [0.0, 0.0]]
         )
-        self.image_to_facade = cv2.getPerspectiveTransform(
-            self.corners_px.astype(np.float32), facade_m.astype(np.float32)
-        ).astype(np.float64)
+        self.image_to_facade = homography_from_4_points(self.corners_px, facade_m)
         self.facade_to_image = np.linalg.inv(self.image_to_facade)
 
     def to_metres(self, points_px: ArrayLike) -> np.ndarray:
@@ -92,6 +89,23 @@ class Facade:
             x = k * self.width_m / self.columns
             lines.append(self.to_pixels(np.stack([np.full_like(ys, x), ys], axis=1)))
         return lines
+
+
+def homography_from_4_points(src: ArrayLike, dst: ArrayLike) -> np.ndarray:
+    """3x3 homography mapping four src points onto four dst points, in float64.
+
+    (cv2.getPerspectiveTransform works in float32, which costs ~1e-6 relative error.)
+    """
+    s = np.asarray(src, dtype=np.float64)
+    d = np.asarray(dst, dtype=np.float64)
+    a = np.zeros((8, 8))
+    b = np.zeros(8)
+    for i, ((x, y), (u, v)) in enumerate(zip(s, d, strict=True)):
+        a[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
+        a[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
+        b[2 * i], b[2 * i + 1] = u, v
+    h = np.linalg.solve(a, b)
+    return np.append(h, 1.0).reshape(3, 3)
 
 
 def _apply_homography(h: np.ndarray, points: ArrayLike) -> np.ndarray:
