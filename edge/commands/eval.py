@@ -1,0 +1,36 @@
+"""``fallwatch eval DIR``: detection quality and speed on synthesized scenes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="run detection on every scene of a synth folder and score it")
+    p.add_argument("dir", help="folder written by `fallwatch synth`")
+    p.add_argument("--json", dest="json_out", help="also write the report as JSON to this file")
+    p.add_argument("--jobs", type=int, default=1, help="scenes evaluated in parallel (1 = one core)")
+    p.add_argument("--threads", type=int, default=1, help="decoder threads per scene")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge.evaluation.report import format_table
+    from edge.evaluation.runner import evaluate_folder
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"fallwatch eval: {folder}: no such folder", file=sys.stderr)
+        return 2
+    try:
+        report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads)
+    except (OSError, ValueError) as exc:
+        print(f"fallwatch eval: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(report))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
