@@ -112,7 +112,7 @@ class DetectionPipeline:
         xy_m = facade.to_metres(pts_px)
         mid = pts_px[len(pts_px) // 2]
         m_per_px = facade.metres_per_pixel(float(mid[0]), float(mid[1]))
-        verdict = judge_trajectory(np.asarray(track.t_s), xy_m, m_per_px, rules)
+        verdict = judge_trajectory(np.asarray(track.t_s), xy_m, m_per_px, rules, frame_s=1.0 / self.fps)
         if not verdict.is_throw:
             log.debug("track %d: %s", track.track_id, verdict.reason)
             return None

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_camera_config(args.config)
     except ConfigError as exc:
-        print(f"fallwatch detect: {exc}", file=sys.stderr)
+        print(f"fallwatch detect: {exc.one_line()}", file=sys.stderr)
         return 2
     try:
         summary = detect_video(args.video, config, threads=args.threads, on_event=_print_event)

@@ -128,6 +128,28 @@ class PrivacyConfig(_Strict):
     faces: bool = True
     persons: bool = False
     polygons: list[MaskPolygon] = Field(default_factory=list)
+    margin: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=2.0,
+        description="Growth of each face box per side before blurring, as a share of its size.",
+    )
+    hold_frames: int = Field(
+        default=6, ge=0, le=50, description="Frames a face stays blurred before and after it was seen."
+    )
+    min_face_px: float = Field(
+        default=16.0, ge=8.0, le=256.0, description="Smallest face height (px) the scan must find."
+    )
+    face_threshold: float = Field(
+        default=0.2, ge=0.05, le=0.9, description="Detector score from which a face is blurred."
+    )
+    full_scan_frames: int = Field(
+        default=100,
+        ge=1,
+        le=10000,
+        description="Frames between whole-frame scans (others scan only what changed).",
+    )
+    threads: int = Field(default=1, ge=1, le=64, description="CPU threads for the face model.")
 
     @field_validator("polygons")
     @classmethod
@@ -160,6 +182,11 @@ class CameraConfig(_Strict):
 
 class ConfigError(ValueError):
     """A camera config that cannot be used; the message names every bad key."""
+
+    def one_line(self) -> str:
+        """The message on one line (for commands whose contract is one error line)."""
+        head, *rest = str(self).splitlines()
+        return head + (": " + "; ".join(r.strip() for r in rest) if rest else "")
 
 
 def _format_errors(err: ValidationError, origin: str) -> str:

@@ -28,6 +28,7 @@ class PhysicsRules:
     max_accel_mps2: float = 22.0
     min_points: int = 6
     min_duration_s: float = 0.2
+    min_seen_share: float = 0.65
     early_window_s: float = 0.8
     max_rise_after_fall_m: float = 0.5
     max_horizontal_speed_mps: float = 7.0
@@ -60,18 +61,26 @@ def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, flo
 
 
 def judge_trajectory(
-    t_s: np.ndarray, xy_m: np.ndarray, m_per_px: float, rules: PhysicsRules
+    t_s: np.ndarray, xy_m: np.ndarray, m_per_px: float, rules: PhysicsRules, frame_s: float | None = None
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
     ``m_per_px`` is the typical image scale along the track; it turns the pixel
-    measurement noise into a tolerance in metres.
+    measurement noise into a tolerance in metres. ``frame_s`` is the stream's frame
+    interval (default: the smallest step between sightings).
     """
     n = len(t_s)
     if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
         return Verdict(False, "too short")
     tau = t_s - t_s[0]
     x_m, y_m = xy_m[:, 0], xy_m[:, 1]
+    # A real object is seen in most frames (balconies hide a few); a chain of
+    # sightings with many holes is more likely several things joined by the tracker.
+    if frame_s is None:
+        frame_s = float(np.min(np.diff(t_s)))
+    seen_share = n / (round(tau[-1] / frame_s) + 1) if frame_s > 0 else 1.0
+    if seen_share < rules.min_seen_share:
+        return Verdict(False, f"seen in only {seen_share:.0%} of its frames")
 
     descent_m = float(y_m[0] - y_m.min())
     if descent_m < rules.min_descent_m * 0.9:

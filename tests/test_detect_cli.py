@@ -1,0 +1,90 @@
+"""End to end: `fallwatch detect` on a short synthesized 640x360 H.264 scene."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.synth.scene import make_scene_spec
+from edge.synth.writer import write_scene
+
+CLI = [sys.executable, "-m", "fallwatch.cli"]
+
+
+@pytest.fixture(scope="module")
+def throw_scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("scene")
+    for seed in range(11, 40):
+        spec = make_scene_spec(
+            seed=seed, index=0, width=640, height=360, duration_s=6.0, fps=25.0,
+            n_throws=1, throw_kind="compact", distractors=[], min_size_px=4.0,
+        )
+        write_scene(spec, out)
+        truth = json.loads((out / "scene_0000.json").read_text())
+        if truth["throws"]:
+            return out, truth
+    raise AssertionError("synth produced no throw for any seed")
+
+
+def test_detect_prints_one_contract_event_per_throw(throw_scene: tuple[Path, dict]) -> None:
+    out, truth = throw_scene
+    proc = subprocess.run(
+        [*CLI, "detect", str(out / "scene_0000.mp4"), "--config", str(out / "scene_0000.yaml")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stdout + proc.stderr
+    event = json.loads(lines[0])
+    throw = truth["throws"][0]
+    assert event["camera_id"] == "synth-0000"
+    assert event["origin"]["floor"] == throw["floor"]
+    assert event["origin"]["column"] == throw["column"]
+    assert abs(event["t_start"] - throw["t_release"]) < 0.3
+    assert 0 < event["detected_at"] - throw["t_release"] < 2.0
+    assert event["t_start"] <= event["detected_at"] <= event["t_end"] + 1e-6
+    assert all(len(p) == 3 for p in event["trajectory"])
+    assert 0.0 < event["score"] <= 1.0
+    # Logs go to stderr, never stdout: every stdout line is JSON.
+    assert all(json.loads(ln) for ln in lines)
+
+
+def test_detect_rejects_a_missing_video(tmp_path: Path, throw_scene: tuple[Path, dict]) -> None:
+    out, _ = throw_scene
+    proc = subprocess.run(
+        [*CLI, "detect", str(tmp_path / "nope.mp4"), "--config", str(out / "scene_0000.yaml")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    assert "nope.mp4" in proc.stderr and "no such" in proc.stderr.lower()
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_detect_rejects_a_bad_config_naming_the_key(tmp_path: Path, throw_scene: tuple[Path, dict]) -> None:
+    out, _ = throw_scene
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((out / "scene_0000.yaml").read_text().replace("floors:", "floorz:"))
+    proc = subprocess.run(
+        [*CLI, "detect", str(out / "scene_0000.mp4"), "--config", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "floorz" in proc.stderr and "unknown key" in proc.stderr
+    assert "floors" in proc.stderr and "missing" in proc.stderr
+
+
+def test_detect_rejects_a_file_that_is_not_a_video(tmp_path: Path, throw_scene: tuple[Path, dict]) -> None:
+    out, _ = throw_scene
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    proc = subprocess.run(
+        [*CLI, "detect", str(junk), "--config", str(out / "scene_0000.yaml")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "junk.mp4" in proc.stderr
