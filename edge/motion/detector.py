@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.config.camera import MotionConfig
 from edge.motion.candidate import Candidate
+from edge.motion.difference import DifferenceStage, difference_stage
 from edge.motion.region import Region
 
 POOL = 4  # mask pooling factor used to find blobs
@@ -51,8 +52,10 @@ class MotionDetector:
         fps: float,
         disturbed_share: float = 0.02,
         max_candidates: int = 300,
+        difference: DifferenceStage | None = None,
     ) -> None:
         self.region = region
+        self.difference = difference or difference_stage(config.backend)
         self.config = config
         self.alpha = float(min(1.0, 1.0 / max(1.0, config.background_s * fps)))
         self.disturbed_share = disturbed_share
@@ -89,10 +92,9 @@ class MotionDetector:
             self._thresh = None
             return MotionResult([], disturbed=True, changed_share=0.0)
 
-        absdiff = cv2.absdiff(roi, self._background_u8)
-        # A 3x3 mean keeps a 2-px object (it covers half the window) but cuts the
-        # spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
-        absdiff = cv2.blur(absdiff, (3, 3))
+        # The 3x3 mean inside keeps a 2-px object (it covers half the window) but cuts
+        # the spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
+        absdiff = self.difference(roi, self._background_u8)
         # Per-tile noise level: the tile's mean absolute difference, estimated on
         # every 4th pixel and refreshed every few frames (noise changes slowly; a
         # sudden global change is caught by the changed share below). Smooth

@@ -22,8 +22,8 @@ class Region:
         return float(np.count_nonzero(self.mask)) / self.mask.size
 
 
-def watched_region(config: CameraConfig, width_px: int, height_px: int, margin_px: int = 2) -> Region:
-    """Rasterise the facades (grown by ``margin_px``) minus the masks for one frame size.
+def watched_region(config: CameraConfig, width_px: int, height_px: int) -> Region:
+    """Rasterise the facades minus the masks for one frame size.
 
     Raises ValueError when nothing of any facade is inside the image, because a
     camera that watches nothing must not look healthy.
@@ -32,9 +32,6 @@ def watched_region(config: CameraConfig, width_px: int, height_px: int, margin_p
     for facade in config.facades:
         pts = np.round(np.asarray(facade.corners, dtype=np.float64)).astype(np.int32)
         cv2.fillPoly(mask, [pts], 255)
-    if margin_px:
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * margin_px + 1, 2 * margin_px + 1))
-        mask = cv2.dilate(mask, kernel)
     for poly in config.masks:
         cv2.fillPoly(mask, [np.round(np.asarray(poly)).astype(np.int32)], 0)
     ys, xs = np.nonzero(mask)

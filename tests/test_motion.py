@@ -1,0 +1,67 @@
+"""Motion: small objects found, noise ignored, and both backends agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scenes import FPS, falling, flat_config, frames
+
+from edge.motion.detector import MotionDetector
+from edge.motion.difference import OnnxDifference, OpenCVDifference, build_difference_model
+from edge.motion.region import watched_region
+
+
+def _detector(backend: str = "opencv") -> MotionDetector:
+    cfg = flat_config(motion={"backend": backend})
+    return MotionDetector(watched_region(cfg, 640, 360), cfg.motion, FPS)
+
+
+def test_a_two_pixel_object_shows_up_and_noise_does_not() -> None:
+    det = _detector()
+    found, noise_blobs = 0, 0
+    for f in frames(40, falling(7.0, 25.0, t_release=0.4, diameter_px=2.0, contrast=-40.0), noise_sigma=2.5):
+        res = det.process(f.gray)
+        if f.t_s < 0.4:
+            noise_blobs += len(res.candidates)
+        elif f.t_s > 0.5:
+            x_px = 200 + (7.0 + 0.5 * (f.t_s - 0.4)) * 240 / 14  # falling() drifts 0.5 m/s sideways
+            found += any(abs(c.x_px - x_px) < 4 for c in res.candidates)
+    assert found >= 18
+    assert noise_blobs <= 2
+
+
+def test_masks_remove_motion() -> None:
+    masked = flat_config(masks=[[[200, 0], [440, 0], [440, 360], [200, 360]]])
+    with pytest.raises(ValueError, match="no part of any facade"):
+        watched_region(masked, 640, 360)
+    half = flat_config(masks=[[[200, 0], [330, 0], [330, 360], [200, 360]]])
+    det = MotionDetector(watched_region(half, 640, 360), half.motion, FPS)
+    hits = 0
+    for f in frames(40, falling(2.0, 25.0, t_release=0.2)):  # falls inside the masked half
+        hits += len(det.process(f.gray).candidates)
+    assert hits == 0
+
+
+def test_onnx_and_opencv_difference_are_identical() -> None:
+    rng = np.random.default_rng(0)
+    onnx_stage, cv_stage = OnnxDifference(threads=1), OpenCVDifference()
+    for h, w in [(360, 640), (37, 53), (720, 1280)]:
+        frame = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        background = np.clip(frame.astype(int) + rng.normal(0, 8, (h, w)), 0, 255).astype(np.uint8)
+        assert np.array_equal(onnx_stage(frame, background), cv_stage(frame, background))
+
+
+def test_both_backends_give_the_same_masks_on_a_scene() -> None:
+    a, b = _detector("opencv"), _detector("onnx")
+    for f in frames(30, falling(5.0, 25.0, t_release=0.3), noise_sigma=2.0):
+        ra, rb = a.process(f.gray), b.process(f.gray)
+        assert ra.changed_share == rb.changed_share
+        assert ra.candidates == rb.candidates
+
+
+def test_the_onnx_model_is_a_valid_opset_17_graph() -> None:
+    import onnx
+
+    model = onnx.load_from_string(build_difference_model())
+    assert model.opset_import[0].version >= 17
+    assert [i.name for i in model.graph.input] == ["frame", "background"]
