@@ -13,12 +13,12 @@ import time
 import cv2
 import numpy as np
 
-from edge.motion.difference import OnnxDifference, OpenCVDifference
+from edge.motion.difference import DifferenceStage, OnnxDifference, OpenCVDifference
 
 RESOLUTIONS = [(1280, 720), (1920, 1080), (3840, 2160)]
 
 
-def _ms_per_call(fn, frame: np.ndarray, background: np.ndarray, repeats: int) -> float:  # noqa: ANN001
+def _ms_per_call(fn: DifferenceStage, frame: np.ndarray, background: np.ndarray, repeats: int) -> float:
     fn(frame, background)  # warm-up
     start = time.perf_counter()
     for _ in range(repeats):
