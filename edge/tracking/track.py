@@ -29,6 +29,9 @@ class Track:
     missed: int = 0  # consecutive frames without a matching candidate
     event_id: str | None = None  # set once an event was emitted for this track
     rejected: bool = False  # set once physics ruled it out for good
+    # (position, velocity, half-acceleration) at the last point; refitted lazily
+    # after each new point, because prediction runs for every track every frame.
+    _motion: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -40,6 +43,7 @@ class Track:
         self.area_px.append(c.area_px)
         self.contrast.append(c.contrast)
         self.missed = 0
+        self._motion = None
 
     @property
     def duration_s(self) -> float:
@@ -51,16 +55,21 @@ class Track:
 
     def predict(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Predicted (x, y) px at ``t_s`` and the velocity (vx, vy) px/s there."""
-        n = min(len(self.t_s), FIT_POINTS)
-        t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
-        xy = np.column_stack([self.x_px[-n:], self.y_px[-n:]])
+        if self._motion is None:
+            self._motion = self._fit_motion()
+        p, v, a2 = self._motion
         dt = t_s - self.t_s[-1]
-        if n == 1:
-            return xy[0].copy(), np.zeros(2)
-        degree = 1 if n < 4 else 2
-        coeffs = np.polyfit(t, xy, degree)  # (degree+1, 2), highest power first
-        if degree == 1:
-            v = coeffs[0]
-            return coeffs[1] + v * dt, v
-        a2, v, p = coeffs
         return p + v * dt + a2 * dt * dt, v + 2 * a2 * dt
+
+    def _fit_motion(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = min(len(self.t_s), FIT_POINTS)
+        xy = np.column_stack([self.x_px[-n:], self.y_px[-n:]])
+        zero = np.zeros(2)
+        if n == 1:
+            return xy[0], zero, zero
+        t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
+        if n < 4:
+            v, p = np.polyfit(t, xy, 1)
+            return p, v, zero
+        a2, v, p = np.polyfit(t, xy, 2)
+        return p, v, a2
