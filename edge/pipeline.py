@@ -50,6 +50,7 @@ class DetectionPipeline:
         self._rules = [
             PhysicsRules(
                 min_descent_m=d.min_descent_floors * f.floor_height_m,
+                early_descent_m=min(d.early_alarm_floors, d.min_descent_floors) * f.floor_height_m,
                 min_accel_mps2=d.min_accel_mps2,
                 max_accel_mps2=d.max_accel_mps2,
             )
@@ -107,7 +108,7 @@ class DetectionPipeline:
         pts_px = np.column_stack([track.x_px, track.y_px])
         # Cheap pre-check before any fitting: has it gone down far enough at all?
         ends_m = facade.to_metres(pts_px[[0, -1]])
-        if ends_m[0, 1] - ends_m[1, 1] < 0.8 * rules.min_descent_m:
+        if ends_m[0, 1] - ends_m[1, 1] < 0.8 * min(rules.min_descent_m, rules.early_descent_m):
             return None
         xy_m = facade.to_metres(pts_px)
         mid = pts_px[len(pts_px) // 2]

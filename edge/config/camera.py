@@ -97,6 +97,13 @@ class DetectionConfig(_Strict):
     min_descent_floors: float = Field(
         default=2.0, ge=0.5, le=20.0, description="Alarm only after the object fell this many floors."
     )
+    early_alarm_floors: float = Field(
+        default=1.5,
+        ge=0.5,
+        le=20.0,
+        description="Alarm already after this many floors when the fall is clean free fall "
+        "(acceleration near g); set equal to min_descent_floors to always wait.",
+    )
     min_accel_mps2: float = Field(
         default=3.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
     )
@@ -129,7 +136,7 @@ class PrivacyConfig(_Strict):
     persons: bool = False
     polygons: list[MaskPolygon] = Field(default_factory=list)
     margin: float = Field(
-        default=0.25,
+        default=0.4,
         ge=0.0,
         le=2.0,
         description="Growth of each face box per side before blurring, as a share of its size.",

@@ -24,6 +24,9 @@ class PhysicsRules:
     """Thresholds of the physics gate (SI units)."""
 
     min_descent_m: float = 6.0
+    early_descent_m: float = 6.0  # == min_descent_m: no early alarm
+    early_min_accel_mps2: float = 6.5
+    early_min_points: int = 8
     min_accel_mps2: float = 3.0
     max_accel_mps2: float = 22.0
     min_points: int = 6
@@ -83,7 +86,7 @@ def judge_trajectory(
         return Verdict(False, f"seen in only {seen_share:.0%} of its frames")
 
     descent_m = float(y_m[0] - y_m.min())
-    if descent_m < rules.min_descent_m * 0.9:
+    if descent_m < min(rules.min_descent_m, rules.early_descent_m) * 0.9:
         return Verdict(False, "has not fallen far enough", descent_m=descent_m)
 
     tol_m = rules.residual_floor_m + rules.residual_px * m_per_px
@@ -97,12 +100,20 @@ def judge_trajectory(
 
     fitted_y = np.polyval(y_cubic, tau)
     fitted_descent = float(fitted_y[0] - fitted_y.min())
-    if fitted_descent < rules.min_descent_m:
-        return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
-
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
     q, _ = _polyfit(tau[early], y_m[early], 2)
     accel = float(-2.0 * q[0])  # downward positive
+    if fitted_descent < rules.min_descent_m:
+        # Early alarm: an object that has already fallen most of the alarm distance
+        # with clean free-fall acceleration cannot stop in mid-air, so the guard is
+        # told now instead of a few frames later.
+        early_ok = (
+            fitted_descent >= rules.early_descent_m
+            and n >= rules.early_min_points
+            and accel >= rules.early_min_accel_mps2
+        )
+        if not early_ok:
+            return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
     if not rules.min_accel_mps2 <= accel <= rules.max_accel_mps2:
         return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
                        descent_m=fitted_descent, residual_m=residual_m)
