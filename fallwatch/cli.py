@@ -21,6 +21,13 @@ COMMAND_MODULES = [
     "edge.commands.config_check",
     "edge.commands.synth",
     "edge.commands.eval",
+    "edge.commands.anonymize",
+    "edge.commands.edge",
+    "edge.commands.keys",
+    "edge.commands.train",
+    "server.commands.server",
+    "server.commands.user",
+    "server.commands.verify",
 ]
 
 

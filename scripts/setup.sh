@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 || true  # PyAV wheels bundle FFmpeg; nothing to install
 if [ "${FALLWATCH_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
-  for pkg in ${FALLWATCH_APT_PACKAGES:-}; do
+  for pkg in ${FALLWATCH_APT_PACKAGES:-postgresql chromium}; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
   done
   if [ ${#need_apt[@]} -gt 0 ]; then
@@ -28,4 +28,5 @@ fi
 [ -n "$PY" ] || { echo "setup: Python >= 3.11 is required" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[${FALLWATCH_EXTRAS:-test}]"
+# Playwright drives Debian's Chromium (apt above); it must never download a browser.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/bin/python -m pip install -q -e ".[${FALLWATCH_EXTRAS:-test,server}]"

@@ -1,0 +1,1 @@
+"""The server's database: SQLAlchemy 2 models, Alembic migrations and the stores on top."""

@@ -1,0 +1,1 @@
+"""Evidence for the police: a self-contained zip and its offline verification."""

@@ -1,0 +1,1 @@
+"""Retention: events kept N days, the clip store kept under its size, oldest first."""
