@@ -1,0 +1,144 @@
+"""``fallwatch edge --config CAM.yaml --server tcp://HOST:PORT --data-dir DIR``: one camera's node.
+
+Keys (CurveZMQ is on unless ``--insecure``): ``--key`` is this edge's secret
+certificate (``NAME.key``; its signing key ``NAME.sign`` sits beside it) and
+``--server-key`` the server's ``.key_public``; both default to ``DIR/keys/``.
+A file source is processed once, the spool drained (``--drain-timeout-s``) and the
+command exits 0 (3 when acks are still missing; the spool keeps them). SIGTERM or
+Ctrl-C stops capture, finishes the recordings in progress into the spool and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+log = logging.getLogger("fallwatch.edge")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("edge", help="run one camera: detect, record, spool and send events")
+    p.add_argument("--config", required=True, help="camera config YAML")
+    p.add_argument("--server", required=True, help="ingest endpoint, e.g. tcp://10.0.0.2:5555")
+    p.add_argument("--data-dir", required=True, type=Path, help="spool and keys live here")
+    p.add_argument("--key", type=Path, help="this edge's secret certificate (default DIR/keys/edge.key)")
+    p.add_argument("--server-key", type=Path, help="server public key (default DIR/keys/server.key_public)")
+    p.add_argument("--insecure", action="store_true", help="plaintext, unauthenticated link (development only)")
+    p.add_argument("--loop", action="store_true", help="replay a file source forever (demo)")
+    p.add_argument("--health-port", type=int, default=0, help="loopback /healthz port (0: pick a free one)")
+    p.add_argument("--heartbeat-s", type=float, default=10.0, help="seconds between heartbeats")
+    p.add_argument("--pre-s", type=float, default=5.0, help="seconds of clip before the event")
+    p.add_argument("--post-s", type=float, default=5.0, help="seconds of clip after the track ends")
+    p.add_argument("--spool-max-mb", type=float, default=1024.0, help="spool size limit in MiB")
+    p.add_argument("--drain-timeout-s", type=float, default=60.0, help="wait for acks before exiting")
+    p.add_argument("--ack-timeout-s", type=float, default=5.0, help="resend when no ack came this long")
+    p.add_argument("--models-dir", type=Path, help="face model folder (default: the repository's models/)")
+    p.set_defaults(func=run)
+
+
+def _positive(args: argparse.Namespace) -> str | None:
+    for name in ("heartbeat_s", "pre_s", "post_s", "spool_max_mb", "drain_timeout_s", "ack_timeout_s"):
+        value = getattr(args, name)
+        if not value > 0:
+            return f"--{name.replace('_', '-')} must be positive, got {value}"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge.config.camera import ConfigError, load_camera_config
+    from edge.node.health import HealthServer
+    from edge.node.outbox import Outbox
+    from edge.node.runner import EdgeNode
+    from edge.pipeline import DetectionPipeline
+    from edge.privacy import Anonymizer
+    from edge.protocol.keys import KeyFileError, load_curve_keypair, load_curve_public, load_signing_key
+    from edge.recording.recorder import EvidenceRecorder, RecorderConfig
+    from edge.sources.errors import SourceError
+    from edge.sources.open import open_source
+    from edge.spool.spool import Spool, SpoolError
+    from edge.transport.link import EdgeLink, LinkConfig
+
+    problem = _positive(args)
+    if problem:
+        print(f"fallwatch edge: {problem}", file=sys.stderr)
+        return 2
+    try:
+        config = load_camera_config(args.config)
+    except ConfigError as exc:
+        print(f"fallwatch edge: {exc}", file=sys.stderr)
+        return 2
+    keys_dir = args.data_dir / "keys"
+    key_path = args.key or keys_dir / "edge.key"
+    try:
+        signing_key = load_signing_key(key_path.with_suffix(".sign"))
+        if args.insecure:
+            log.warning("INSECURE: CURVE is off; events travel in plaintext to an unauthenticated server")
+            curve, server_public = None, None
+        else:
+            curve = load_curve_keypair(key_path)
+            server_public = load_curve_public(args.server_key or keys_dir / "server.key_public")
+    except KeyFileError as exc:
+        print(f"fallwatch edge: {exc} (create keys with `fallwatch keys gen NAME`)", file=sys.stderr)
+        return 2
+    try:
+        source = open_source(config.source, loop=args.loop)
+        spool = Spool(args.data_dir / "spool", int(args.spool_max_mb * 1024 * 1024))
+    except (SourceError, SpoolError, OSError) as exc:
+        print(f"fallwatch edge: {exc}", file=sys.stderr)
+        return 2
+    source.wait_ready(10.0)
+    fps = source.fps or 25.0
+
+    link_ref: list[EdgeLink] = []
+    outbox = Outbox(spool, signing_key, on_commit=lambda: link_ref[0].wake())
+    recorder = EvidenceRecorder(
+        RecorderConfig(fps=fps, pre_s=args.pre_s, post_s=args.post_s),
+        lambda: Anonymizer.from_config(config.privacy, args.models_dir),
+        outbox,
+    )
+    node: EdgeNode
+    link = EdgeLink(
+        spool,
+        LinkConfig(args.server, config.camera_id, heartbeat_s=args.heartbeat_s, ack_timeout_s=args.ack_timeout_s),
+        heartbeat_fn=lambda: node.heartbeat(),
+        curve=curve,
+        server_public=server_public,
+    )
+    link_ref.append(link)
+    node = EdgeNode(config, DetectionPipeline(config, fps), recorder, spool, link, source_stats=source.stats)
+    health = HealthServer(node.health, args.health_port)
+    (args.data_dir / "health_port").write_text(f"{health.port}\n")
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping capture, keeping everything in the spool", signum)
+        node.stop_requested.set()
+        # close() joins the source's reader thread; never do that inside a handler.
+        threading.Thread(target=source.close, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    recorder.start()
+    link.start()
+    health.start()
+    log.info("edge %s -> %s, healthz on 127.0.0.1:%d", config.camera_id, args.server, health.port)
+    try:
+        node.run(source)
+    finally:
+        source.close()
+        stopping = node.stop_requested.is_set()
+        drained = node.shutdown(min(args.drain_timeout_s, 5.0) if stopping else args.drain_timeout_s)
+        health.stop()
+        left = spool.stats()
+        spool.close()
+    log.info(
+        "stopped: %d frames, %d events, spool %d items", node.stats.frames_processed, node.stats.events, left["depth"]
+    )
+    if not drained and not stopping:
+        print(f"fallwatch edge: {left['depth']} items not acknowledged in time; kept in the spool", file=sys.stderr)
+        return 3
+    return 0

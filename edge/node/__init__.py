@@ -1,0 +1,1 @@
+"""The per-camera edge node: capture -> detection -> recording -> spool -> send."""

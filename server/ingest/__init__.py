@@ -1,0 +1,1 @@
+"""ZeroMQ ingest: the server end of the edge link (ROUTER, ZAP, reassembly, idempotent storing)."""
