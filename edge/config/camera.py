@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from edge.geometry.polygon import polygon_area_px2, polygon_self_intersects
 
@@ -40,6 +40,15 @@ class FacadeConfig(_Strict):
         le=1000.0,
         description="Facade width in metres; defaults to columns x 3.5 m (a typical window bay).",
     )
+
+    @field_validator("corners", mode="before")
+    @classmethod
+    def _four_corners(cls, corners: object) -> object:
+        if isinstance(corners, list | tuple) and len(corners) != 4:
+            raise ValueError(
+                f"need exactly 4 corners [x, y] (top-left, top-right, bottom-right, bottom-left), got {len(corners)}"
+            )
+        return corners
 
     @field_validator("corners")
     @classmethod
@@ -111,6 +120,18 @@ class DetectionConfig(_Strict):
     max_gap_frames: int = Field(
         default=6, ge=0, le=50, description="Frames a track may go unseen (balconies, canopies)."
     )
+    verifier: Literal["off", "on"] = Field(
+        default="off", description="Learned candidate verifier (models/verifier.onnx) after the physics gate."
+    )
+    verifier_threshold: float = Field(
+        default=0.5, ge=0.01, le=0.99, description="Verifier throw probability from which an event is raised."
+    )
+
+    @field_validator("verifier", mode="before")
+    @classmethod
+    def _yaml_on_off(cls, value: object) -> object:
+        # YAML 1.1 reads a bare on/off as a boolean.
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
 
 def _validate_polygon(points: list[PointPx], what: str) -> list[PointPx]:
@@ -126,7 +147,13 @@ def _validate_polygon(points: list[PointPx], what: str) -> list[PointPx]:
     return points
 
 
-MaskPolygon = Annotated[list[PointPx], Field(min_length=3)]
+# Validated per polygon so that an error names its index (masks.2, privacy.polygons.0).
+MaskPolygon = Annotated[
+    list[PointPx], Field(min_length=3), AfterValidator(lambda p: _validate_polygon(p, "mask"))
+]
+PrivacyPolygon = Annotated[
+    list[PointPx], Field(min_length=3), AfterValidator(lambda p: _validate_polygon(p, "privacy"))
+]
 
 
 class PrivacyConfig(_Strict):
@@ -134,7 +161,7 @@ class PrivacyConfig(_Strict):
 
     faces: bool = True
     persons: bool = False
-    polygons: list[MaskPolygon] = Field(default_factory=list)
+    polygons: list[PrivacyPolygon] = Field(default_factory=list)
     margin: float = Field(
         default=0.4,
         ge=0.0,
@@ -158,11 +185,6 @@ class PrivacyConfig(_Strict):
     )
     threads: int = Field(default=1, ge=1, le=64, description="CPU threads for the face model.")
 
-    @field_validator("polygons")
-    @classmethod
-    def _polygons_valid(cls, polys: list[list[PointPx]]) -> list[list[PointPx]]:
-        return [_validate_polygon(p, "privacy") for p in polys]
-
 
 class CameraConfig(_Strict):
     camera_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -173,18 +195,15 @@ class CameraConfig(_Strict):
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
-    @field_validator("masks")
+    @field_validator("facades")
     @classmethod
-    def _masks_valid(cls, masks: list[list[PointPx]]) -> list[list[PointPx]]:
-        return [_validate_polygon(m, "mask") for m in masks]
-
-    @model_validator(mode="after")
-    def _facade_names_unique(self) -> CameraConfig:
-        names = [f.name for f in self.facades]
+    def _facade_names_unique(cls, facades: list[FacadeConfig]) -> list[FacadeConfig]:
+        # A field validator, not a model one, so the error names the key `facades`.
+        names = [f.name for f in facades]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"facade names must be unique, repeated: {', '.join(dupes)}")
-        return self
+        return facades
 
 
 class ConfigError(ValueError):
@@ -230,6 +249,8 @@ def load_camera_config(path: str | Path) -> CameraConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

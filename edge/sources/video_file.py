@@ -77,3 +77,7 @@ class VideoFileSource:
                     index += 1
         finally:
             self._container.close()
+
+    def close(self) -> None:
+        """Release the file early; iterating to the end releases it too."""
+        self._container.close()
