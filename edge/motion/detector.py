@@ -24,6 +24,8 @@ from edge.motion.region import Region
 POOL = 4  # mask pooling factor used to find blobs
 TILE_PX = 32  # side of the tiles over which noise and illumination are estimated
 NOISE_REFRESH_FRAMES = 5
+SHAKE_FRAMES = 4  # disturbed frames in a row before the background restarts
+FOREGROUND_SLOWDOWN = 8  # how much slower changed pixels blend into the background
 
 
 @dataclass
@@ -71,6 +73,7 @@ class MotionDetector:
         self._background_u8: np.ndarray | None = None
         self._warmup_left = 0
         self._frame_parity = 0
+        self._disturbed_run = 0
         self._thresh: np.ndarray | None = None
         self._frames_since_noise = 0
         self._pool_kernel = np.ones((POOL, POOL), np.uint8)
@@ -109,20 +112,31 @@ class MotionDetector:
         changed = cv2.countNonZero(fg)
         share = changed / self._mask_px
 
-        disturbed = share > self.disturbed_share or self._warmup_left > 0
-        if disturbed:
-            # Shake, exposure or IR switch: re-learn quickly rather than report the
-            # whole facade as moving. The tracker bridges the skipped frames.
-            cv2.accumulateWeighted(roi, self._background, 0.5)
-            self._background_u8 = cv2.convertScaleAbs(self._background)
+        if share > self.disturbed_share or self._warmup_left > 0:
+            # Shake, exposure flicker or IR switch: no candidates from this frame (the
+            # tracker bridges it). A short disturbance leaves the background alone,
+            # since a shaken camera swings back; a lasting one means the scene really
+            # changed, and the background restarts from the current frame.
             self._warmup_left = max(0, self._warmup_left - 1)
+            self._disturbed_run += 1
+            if self._disturbed_run > SHAKE_FRAMES:
+                self._background = roi.astype(np.float32)
+                self._background_u8 = roi.copy()
+                self._thresh = None
+                self._disturbed_run = 0
+                self._warmup_left = 1
             return MotionResult([], disturbed=True, changed_share=share)
+        self._disturbed_run = 0
 
         # The background moves slowly, so updating it every other frame (with twice
-        # the weight) halves its cost at no visible loss.
+        # the weight) halves its cost at no visible loss. Foreground pixels learn
+        # too, only slower: a ghost (something that stopped, or a light left on)
+        # must fade, while a moving object must not be absorbed.
         self._frame_parity ^= 1
         if self._frame_parity:
             cv2.accumulateWeighted(roi, self._background, 2 * self.alpha, mask=cv2.bitwise_not(fg))
+            if changed:
+                cv2.accumulateWeighted(roi, self._background, 2 * self.alpha / FOREGROUND_SLOWDOWN, mask=fg)
             self._background_u8 = cv2.convertScaleAbs(self._background)
         candidates = self._blobs(fg, absdiff, roi) if changed else []
         return MotionResult(candidates, disturbed=False, changed_share=share)

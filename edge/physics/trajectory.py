@@ -29,15 +29,20 @@ class PhysicsRules:
     early_min_points: int = 8
     min_accel_mps2: float = 3.0
     max_accel_mps2: float = 22.0
-    min_points: int = 6
+    min_points: int = 8
+    max_area_spread: float = 25.0
     min_duration_s: float = 0.2
-    min_seen_share: float = 0.65
+    min_seen_share: float = 0.45
     early_window_s: float = 0.8
     max_rise_after_fall_m: float = 0.5
     max_horizontal_speed_mps: float = 7.0
     min_speed_gain_mps: float = 1.5
+    # Leaves and feathers settle at 1-2 m/s; the lightest thrown things (tissues,
+    # bags) fall faster than that once they have fallen two floors.
+    min_fall_speed_mps: float = 2.2
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
+    max_sway_m: float = 0.5
     max_back_extrapolation_s: float = 0.6
     release_speed_mps: float = 2.5  # faster than this at the first sighting -> extrapolate back
 
@@ -64,13 +69,19 @@ def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, flo
 
 
 def judge_trajectory(
-    t_s: np.ndarray, xy_m: np.ndarray, m_per_px: float, rules: PhysicsRules, frame_s: float | None = None
+    t_s: np.ndarray,
+    xy_m: np.ndarray,
+    m_per_px: float,
+    rules: PhysicsRules,
+    frame_s: float | None = None,
+    area_px: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
     ``m_per_px`` is the typical image scale along the track; it turns the pixel
     measurement noise into a tolerance in metres. ``frame_s`` is the stream's frame
-    interval (default: the smallest step between sightings).
+    interval (default: the smallest step between sightings). ``area_px`` are the
+    blob areas of the sightings, when known.
     """
     n = len(t_s)
     if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
@@ -84,6 +95,12 @@ def judge_trajectory(
     seen_share = n / (round(tau[-1] / frame_s) + 1) if frame_s > 0 else 1.0
     if seen_share < rules.min_seen_share:
         return Verdict(False, f"seen in only {seen_share:.0%} of its frames")
+    if area_px is not None:
+        # Tumbling and motion blur change an object's blob several-fold, not by
+        # orders of magnitude; that is a chain of different things.
+        spread = float(np.max(area_px) / max(1.0, float(np.median(area_px))))
+        if spread > rules.max_area_spread:
+            return Verdict(False, f"blob size varies {spread:.0f}-fold")
 
     descent_m = float(y_m[0] - y_m.min())
     if descent_m < min(rules.min_descent_m, rules.early_descent_m) * 0.9:
@@ -95,7 +112,8 @@ def judge_trajectory(
     y_cubic, y_res = _polyfit(tau, y_m, 3)
     x_cubic, x_res = _polyfit(tau, x_m, 3)
     residual_m = float(np.hypot(y_res, x_res))
-    if residual_m > tol_m:
+    # Bags and paper sway sideways as they fall; the vertical path stays smooth.
+    if y_res > tol_m or x_res > tol_m + rules.max_sway_m:
         return Verdict(False, "path is not smooth", residual_m=residual_m, descent_m=descent_m)
 
     fitted_y = np.polyval(y_cubic, tau)
@@ -130,6 +148,8 @@ def judge_trajectory(
     v_start = float(-np.polyval(np.polyder(q), 0.0))
     late = tau >= tau[-1] - max(0.4, 0.25 * tau[-1])
     v_late = float(-np.polyfit(tau[late], y_m[late], 1)[0]) if late.sum() >= 3 else v_start
+    if v_late < rules.min_fall_speed_mps:
+        return Verdict(False, f"falls at {v_late:.1f} m/s, like a leaf", accel_mps2=accel, descent_m=fitted_descent)
     if v_late - v_start < rules.min_speed_gain_mps:
         return Verdict(False, "does not speed up while falling", accel_mps2=accel,
                        descent_m=fitted_descent)

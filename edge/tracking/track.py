@@ -15,7 +15,7 @@ import numpy as np
 
 from edge.motion.candidate import Candidate
 
-FIT_POINTS = 8
+FIT_POINTS = 12
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Track:
     # (position, velocity, half-acceleration) at the last point; refitted lazily
     # after each new point, because prediction runs for every track every frame.
     _motion: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    fit_rms_px: float = 0.0  # misfit of that motion model, for the association gate
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -43,6 +44,16 @@ class Track:
         self.area_px.append(c.area_px)
         self.contrast.append(c.contrast)
         self.missed = 0
+        self._motion = None
+
+    def prepend(self, earlier: Track) -> None:
+        """Put an earlier track of the same object in front of this one."""
+        self.t_s[:0] = earlier.t_s
+        self.x_px[:0] = earlier.x_px
+        self.y_px[:0] = earlier.y_px
+        self.area_px[:0] = earlier.area_px
+        self.contrast[:0] = earlier.contrast
+        self.event_id = self.event_id or earlier.event_id
         self._motion = None
 
     @property
@@ -68,8 +79,20 @@ class Track:
         if n == 1:
             return xy[0], zero, zero
         t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
-        if n < 4:
-            v, p = np.polyfit(t, xy, 1)
-            return p, v, zero
-        a2, v, p = np.polyfit(t, xy, 2)
-        return p, v, a2
+        lin, lin_rms = _fit(t, xy, 1)
+        if n >= 4:
+            # Curvature only when the points demand it: on a slow, jittery track a
+            # quadratic extrapolates noise; on a fall it is what keeps the lock.
+            quad, quad_rms = _fit(t, xy, 2)
+            if lin_rms > 1.0 and quad_rms < 0.5 * lin_rms:
+                self.fit_rms_px = quad_rms
+                return quad[2], quad[1], quad[0]
+        self.fit_rms_px = lin_rms
+        return lin[1], lin[0], zero
+
+
+def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
+    coeffs = np.polyfit(t, xy, degree)  # (degree + 1, 2), highest power first
+    resid = xy - np.stack([np.polyval(coeffs[:, k], t) for k in range(2)], axis=1)
+    dof = max(1, len(t) - degree - 1)
+    return coeffs, float(np.sqrt(np.sum(resid * resid) / (2 * dof)))

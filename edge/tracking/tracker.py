@@ -15,6 +15,8 @@ import numpy as np
 from edge.motion.candidate import Candidate
 from edge.tracking.track import Track
 
+STITCH_MIN_POINTS = 4  # a track this long may be joined; its predecessor needs as many
+
 
 class Tracker:
     """Follows candidates from frame to frame.
@@ -32,6 +34,7 @@ class Tracker:
         gate_speed_share: float = 0.35,
         tentative_gap: int = 2,
         max_tracks: int = 500,
+        stitch_window_s: float = 1.2,
     ) -> None:
         self.max_gap = max_gap
         self.new_track_gate_px = new_track_gate_px
@@ -39,11 +42,18 @@ class Tracker:
         self.gate_speed_share = gate_speed_share
         self.tentative_gap = tentative_gap
         self.max_tracks = max_tracks
+        self.stitch_window_s = stitch_window_s
         self.tracks: list[Track] = []
+        self._dormant: list[Track] = []  # lost recently; may still be stitched
         self._ids = itertools.count(1)
+        self.started = 0
 
     def update(self, t_s: float, candidates: list[Candidate], dt_s: float) -> tuple[list[Track], list[Track]]:
-        """Advance to frame time ``t_s``; returns (tracks updated this frame, tracks ended)."""
+        """Advance to frame time ``t_s``; returns (tracks updated this frame, tracks ended).
+
+        A lost track stays dormant for ``stitch_window_s`` (it may be stitched to a
+        new one) and is reported as ended only after that.
+        """
         updated: list[Track] = []
         used = np.zeros(len(candidates), bool)
         if self.tracks and candidates:
@@ -55,7 +65,11 @@ class Tracker:
                     gate = self.new_track_gate_px * (1 + track.missed)
                 else:
                     step = float(np.hypot(*vel)) * dt_s * (1 + track.missed)
-                    gate = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step
+                    gate = (
+                        self.gate_px * (1 + 0.5 * track.missed)
+                        + self.gate_speed_share * step
+                        + 3.0 * track.fit_rms_px
+                    )
                     if len(track) < 4:
                         # Until a quadratic fits, the acceleration is unknown and a
                         # fall's next step can be far off the straight-line guess.
@@ -75,7 +89,6 @@ class Tracker:
                 self.tracks[ti].add(t_s, candidates[ci])
                 updated.append(self.tracks[ti])
 
-        ended: list[Track] = []
         alive: list[Track] = []
         updated_ids = {id(t) for t in updated}
         for track in self.tracks:
@@ -83,15 +96,54 @@ class Tracker:
                 track.missed += 1
                 limit = self.tentative_gap if len(track) < 3 else self.max_gap
                 if track.missed > limit:
-                    ended.append(track)
+                    if len(track) >= STITCH_MIN_POINTS:
+                        self._dormant.append(track)
                     continue
             alive.append(track)
+        ended = [t for t in self._dormant if t_s - t.t_s[-1] > self.stitch_window_s]
+        self._dormant = [t for t in self._dormant if t_s - t.t_s[-1] <= self.stitch_window_s]
         for ci in np.nonzero(~used)[0]:
             if len(alive) >= self.max_tracks:
                 break
             track = Track(track_id=next(self._ids))
+            self.started += 1
             track.add(t_s, candidates[ci])
             alive.append(track)
             updated.append(track)
         self.tracks = alive
+        for track in updated:
+            if len(track) == STITCH_MIN_POINTS - 1 and track in self.tracks:
+                self._stitch(track)
         return updated, ended
+
+    def _stitch(self, track: Track) -> None:
+        """Join a young track to a dormant one whose motion leads right into it.
+
+        A small object against a background of similar brightness, or erased by
+        the camera's compression, can vanish for longer than ``max_gap``; when its
+        old track's extrapolation meets the new sightings, they are one object.
+        """
+        best: tuple[float, Track] | None = None
+        new_t = np.asarray(track.t_s)
+        new_xy = np.column_stack([track.x_px, track.y_px])
+        # Lost tracks, and tracks still waiting out their gap: the new one may have
+        # taken their object over after a jump their gate could not follow.
+        waiting = [t for t in self.tracks if t is not track and t.missed >= 2 and len(t) >= STITCH_MIN_POINTS]
+        for old in self._dormant + waiting:
+            gap_s = track.t_s[0] - old.t_s[-1]
+            if gap_s <= 0:
+                continue
+            pred = np.array([old.predict(t)[0] for t in new_t])
+            _, vel = old.predict(old.t_s[-1])
+            gate = 2 * self.gate_px + self.gate_speed_share * float(np.hypot(*vel)) * gap_s + 3 * old.fit_rms_px
+            err = float(np.max(np.hypot(*(pred - new_xy).T)))
+            if err <= gate and (best is None or err / gate < best[0]):
+                best = (err / gate, old)
+        if best is None:
+            return
+        old = best[1]
+        if old in self._dormant:
+            self._dormant.remove(old)
+        else:
+            self.tracks.remove(old)
+        track.prepend(old)
