@@ -77,9 +77,10 @@ class MotionDetector:
         self._thresh: np.ndarray | None = None
         self._frames_since_noise = 0
         self._pool_kernel = np.ones((POOL, POOL), np.uint8)
-        # Blurred |noise| has mean ~0.8 sigma/3-ish and little spread; ``threshold``
-        # multiples of its spread sit at about this gain over the tile mean.
-        self._noise_gain = 1.0 + 0.35 * config.threshold
+        # The mean |difference| of pure Gaussian noise is 0.8 sigma, so ``threshold``
+        # sigmas sit at 1.25 x threshold times a tile's mean. Compression noise is
+        # spatially correlated and survives the 3x3 mean, so no discount for it.
+        self._noise_gain = 1.25 * config.threshold
 
     def reset(self) -> None:
         """Forget the background (after a stream reconnect, say)."""
