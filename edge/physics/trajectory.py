@@ -40,6 +40,9 @@ class PhysicsRules:
     # Leaves and feathers settle at 1-2 m/s; the lightest thrown things (tissues,
     # bags) fall faster than that once they have fallen two floors.
     min_fall_speed_mps: float = 2.2
+    fast_speed_mps: float = 2.0
+    min_fast_points: int = 5
+    min_descending_share: float = 0.75
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
     max_sway_m: float = 0.5
@@ -59,6 +62,11 @@ class Verdict:
     residual_m: float = float("nan")
     t_release: float = float("nan")
     release_m: tuple[float, float] = (float("nan"), float("nan"))
+
+
+def v_down_fit(q: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Downward speed (m/s) of the early parabola ``q`` (y up) at times ``tau``."""
+    return -np.polyval(np.polyder(q), tau)
 
 
 def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
@@ -153,6 +161,17 @@ def judge_trajectory(
     if v_late - v_start < rules.min_speed_gain_mps:
         return Verdict(False, "does not speed up while falling", accel_mps2=accel,
                        descent_m=fitted_descent)
+    # Once it falls fast it must be seen moving down from sighting to sighting;
+    # noise that sits still, then jumps, then sits still again fits a parabola
+    # through its few points but is no falling object (compression leaves such
+    # stale blocks behind).
+    v_fit = v_down_fit(q, tau)
+    fast = np.nonzero(v_fit[1:] > rules.fast_speed_mps)[0] + 1  # points whose step from the previous counts
+    drop = y_m[fast - 1] - y_m[fast]
+    expected = v_fit[fast] * (tau[fast] - tau[fast - 1])
+    moving = drop > 0.25 * expected
+    if moving.sum() < rules.min_fast_points or moving.mean() < rules.min_descending_share:
+        return Verdict(False, "not seen moving down while falling fast", accel_mps2=accel, descent_m=fitted_descent)
     vx = np.polyval(np.polyder(x_cubic), tau)
     if float(np.max(np.abs(vx))) > rules.max_horizontal_speed_mps:
         return Verdict(False, "moves too fast sideways for a throw", accel_mps2=accel,
