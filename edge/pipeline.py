@@ -21,8 +21,12 @@ from edge.physics.trajectory import PhysicsRules, Verdict, judge_trajectory
 from edge.sources.frame import Frame
 from edge.tracking.track import Track
 from edge.tracking.tracker import Tracker
+from edge.verifier.model import Verifier
+from edge.verifier.tube import TUBE_FRAMES, FrameRing, cut_tube
 
 log = logging.getLogger(__name__)
+
+SEGMENT_WINDOW_S = 3.0  # how far back a throw's start is looked for in a long track
 
 
 @dataclass
@@ -32,12 +36,14 @@ class PipelineStats:
     candidates_total: int = 0
     tracks_started: int = 0
     events_emitted: int = 0
+    verifier_calls: int = 0
+    verifier_rejections: int = 0
 
 
 class DetectionPipeline:
     """Runs detection frame by frame; ``process`` returns the events confirmed now."""
 
-    def __init__(self, config: CameraConfig, fps: float) -> None:
+    def __init__(self, config: CameraConfig, fps: float, verifier: Verifier | None = None) -> None:
         self.config = config
         self.fps = fps
         self.facades = [Facade(f) for f in config.facades]
@@ -50,12 +56,20 @@ class DetectionPipeline:
         self._rules = [
             PhysicsRules(
                 min_descent_m=d.min_descent_floors * f.floor_height_m,
+                facade_size_m=(f.width_m, f.height_m),
                 early_descent_m=min(d.early_alarm_floors, d.min_descent_floors) * f.floor_height_m,
                 min_accel_mps2=d.min_accel_mps2,
                 max_accel_mps2=d.max_accel_mps2,
             )
             for f in self.facades
         ]
+        # The learned verifier (``verifier`` given, or detection.verifier: on) is
+        # loaded here, so a missing or corrupt model stops start-up, not a stream.
+        if verifier is None and d.verifier == "on":
+            verifier = Verifier()
+        self._verifier = verifier
+        self._ring = FrameRing(TUBE_FRAMES) if verifier is not None else None
+        self._verified_at: dict[int, int] = {}  # track id -> frame of its last rejected check
 
     def _ensure_motion(self, frame: Frame) -> MotionDetector:
         size = (frame.width, frame.height)
@@ -68,18 +82,22 @@ class DetectionPipeline:
     def process(self, frame: Frame) -> list[Event]:
         motion = self._ensure_motion(frame)
         result = motion.process(frame.gray)
+        if self._ring is not None:
+            self._ring.push(frame.t_s, frame.gray)
         self.stats.frames_processed += 1
         self.stats.frames_disturbed += int(result.disturbed)
         self.stats.candidates_total += len(result.candidates)
-        before = len(self.tracker.tracks)
         updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps)
-        self.stats.tracks_started += max(0, len(self.tracker.tracks) - before + len(ended))
+        self.stats.tracks_started = self.tracker.started
         for track in ended:
+            self._verified_at.pop(track.track_id, None)
             if track.event_id:
                 self._events.pop(track.event_id, None)
         events: list[Event] = []
         for track in updated:
-            if track.event_id is None and len(track) >= 6:
+            if track.event_id in self._events:
+                self._events[track.event_id] = track  # may have been stitched to a new track
+            if track.event_id is None and len(track) >= PhysicsRules.min_points:
                 event = self._judge(track, frame.t_s)
                 if event is not None:
                     events.append(event)
@@ -92,7 +110,7 @@ class DetectionPipeline:
 
     def track_of(self, event_id: str) -> list[tuple[float, float, float]]:
         track = self._events.get(event_id)
-        return [] if track is None else [tuple(p) for p in track.points().tolist()]
+        return [] if track is None else [tuple(p) for p in track.points()[track.event_start :].tolist()]
 
     def _facade_index(self, track: Track) -> int | None:
         pts = np.column_stack([track.x_px, track.y_px])
@@ -106,21 +124,81 @@ class DetectionPipeline:
             return None
         facade, rules = self.facades[fi], self._rules[fi]
         pts_px = np.column_stack([track.x_px, track.y_px])
-        # Cheap pre-check before any fitting: has it gone down far enough at all?
-        ends_m = facade.to_metres(pts_px[[0, -1]])
-        if ends_m[0, 1] - ends_m[1, 1] < 0.8 * min(rules.min_descent_m, rules.early_descent_m):
-            return None
         xy_m = facade.to_metres(pts_px)
-        mid = pts_px[len(pts_px) // 2]
-        m_per_px = facade.metres_per_pixel(float(mid[0]), float(mid[1]))
-        verdict = judge_trajectory(np.asarray(track.t_s), xy_m, m_per_px, rules, frame_s=1.0 / self.fps)
+        t_s = np.asarray(track.t_s)
+        verdict, start = self._judge_segments(t_s, pts_px, xy_m, track, facade, rules)
         if not verdict.is_throw:
             log.debug("track %d: %s", track.track_id, verdict.reason)
             return None
         if self._duplicates_live_event(track):
             track.event_id = "duplicate"
             return None
-        return self._make_event(track, facade, verdict, now_s)
+        track.event_start = start
+        verifier_score = None
+        if self._verifier is not None:
+            verifier_score = self._verify(track)
+            if verifier_score is None or verifier_score < self.config.detection.verifier_threshold:
+                return None
+        return self._make_event(track, facade, verdict, now_s, verifier_score)
+
+    def _judge_segments(
+        self,
+        t_s: np.ndarray,
+        pts_px: np.ndarray,
+        xy_m: np.ndarray,
+        track: Track,
+        facade: Facade,
+        rules: PhysicsRules,
+    ) -> tuple[Verdict, int]:
+        """Judge the track from a few plausible starting points; first pass wins.
+
+        In clutter (rain, noise) a track can pick up stray points before the object
+        appears, and those would spoil every fit. A throw starts at the top of its
+        path, so the candidates are: the whole track, its highest point within the
+        last few seconds, and the first point after each long gap.
+        """
+        y_m = xy_m[:, 1]
+        area_px, contrast = np.asarray(track.area_px), np.asarray(track.contrast)
+        need_m = 0.9 * min(rules.min_descent_m, rules.early_descent_m)
+        recent = np.nonzero(t_s >= t_s[-1] - SEGMENT_WINDOW_S)[0]
+        starts = {0, int(recent[np.argmax(y_m[recent])])}
+        gaps = np.nonzero(np.diff(t_s) > 2.5 / self.fps)[0] + 1
+        starts.update(int(g) for g in gaps[-3:])
+        verdict = Verdict(False, "has not fallen far enough")
+        for start in sorted(starts):
+            if len(t_s) - start < rules.min_points or y_m[start] - y_m[-1] < need_m:
+                continue
+            seg = slice(start, None)
+            mid = pts_px[start + (len(t_s) - start) // 2]
+            verdict = judge_trajectory(
+                t_s[seg], xy_m[seg], facade.metres_per_pixel(float(mid[0]), float(mid[1])), rules,
+                frame_s=1.0 / self.fps, area_px=area_px[seg], contrast=contrast[seg],
+            )
+            if verdict.is_throw:
+                return verdict, start
+        return verdict, 0
+
+    def _verify(self, track: Track) -> float | None:
+        """Verifier throw probability of a track that passed physics; None while not due.
+
+        Runs only here, behind the physics gate, so it costs nothing while nothing
+        falls. A rejected track is looked at again only once the ring holds a fully
+        new tube, which bounds the cost of a distractor that keeps passing physics.
+        """
+        verifier, ring = self._verifier, self._ring
+        last = self._verified_at.get(track.track_id)
+        if verifier is None or ring is None or not ring.full:
+            return None
+        if last is not None and self.stats.frames_processed - last < TUBE_FRAMES:
+            return None
+        tube = cut_tube(ring.items(), np.asarray(track.t_s), np.asarray(track.x_px), np.asarray(track.y_px))
+        score = verifier.score_tube(tube)
+        self.stats.verifier_calls += 1
+        if score < self.config.detection.verifier_threshold:
+            self.stats.verifier_rejections += 1
+            self._verified_at[track.track_id] = self.stats.frames_processed
+            log.debug("track %d: verifier %.2f below threshold", track.track_id, score)
+        return score
 
     def _duplicates_live_event(self, track: Track) -> bool:
         """Two tracks on one object (a split blob) must not raise two alarms."""
@@ -135,7 +213,9 @@ class DetectionPipeline:
                 return True
         return False
 
-    def _make_event(self, track: Track, facade: Facade, verdict: Verdict, now_s: float) -> Event:
+    def _make_event(
+        self, track: Track, facade: Facade, verdict: Verdict, now_s: float, verifier_score: float | None = None
+    ) -> Event:
         rx_m, ry_m = verdict.release_m
         cell = facade.cell_of_metres(rx_m, ry_m)
         release_px = facade.to_pixels([[rx_m, ry_m]])[0]
@@ -151,14 +231,16 @@ class DetectionPipeline:
                 y=float(release_px[1]),
                 facade=facade.name if len(self.facades) > 1 else "",
             ),
-            trajectory=[(float(t), float(x), float(y)) for t, x, y in track.points()],
-            score=verdict.score,
+            trajectory=[(float(t), float(x), float(y)) for t, x, y in track.points()[track.event_start :]],
+            # Geometric mean: either stage alone being unsure pulls the score down.
+            score=verdict.score if verifier_score is None else float(np.sqrt(verdict.score * verifier_score)),
             extra={
                 "physics": {
                     "accel_mps2": round(verdict.accel_mps2, 2),
                     "descent_m": round(verdict.descent_m, 2),
                     "residual_m": round(verdict.residual_m, 3),
-                }
+                },
+                **({} if verifier_score is None else {"verifier_score": round(verifier_score, 3)}),
             },
         )
         track.event_id = event.event_id

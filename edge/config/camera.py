@@ -90,7 +90,7 @@ class MotionConfig(_Strict):
 
     backend: Literal["opencv", "onnx"] = "opencv"
     threshold: float = Field(
-        default=4.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
+        default=5.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
     )
     min_contrast: float = Field(
         default=6.0, ge=1.0, le=80.0, description="Smallest grey-level change that can count as motion."

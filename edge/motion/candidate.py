@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Candidate:
-    """A connected blob of changed pixels.
+    """A connected blob of changed pixels (``width_px``/``height_px``: its extent, to 4 px).
 
     ``x_px``, ``y_px``: contrast-weighted centroid in full-image px. ``contrast``:
     mean signed grey-level difference against the background (negative = darker).
@@ -19,3 +19,4 @@ class Candidate:
     width_px: int
     height_px: int
     contrast: float
+    strong: bool = True  # crossed the full threshold (weak blobs may only extend tracks)

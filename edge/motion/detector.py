@@ -24,6 +24,10 @@ from edge.motion.region import Region
 POOL = 4  # mask pooling factor used to find blobs
 TILE_PX = 32  # side of the tiles over which noise and illumination are estimated
 NOISE_REFRESH_FRAMES = 5
+WEAK_SHARE = 0.8  # the weak threshold, as a share of the full one
+FLICKER_RATE = 0.01  # per frame: the flicker map remembers about four seconds at 25 fps
+FLICKER_MAX = 0.1  # cells changed in more than this share of recent frames are ignored (an
+# object at rest before it falls needs ~10 frames in one cell to reach it)
 SHAKE_FRAMES = 4  # disturbed frames in a row before the background restarts
 FOREGROUND_SLOWDOWN = 8  # how much slower changed pixels blend into the background
 
@@ -75,6 +79,8 @@ class MotionDetector:
         self._frame_parity = 0
         self._disturbed_run = 0
         self._thresh: np.ndarray | None = None
+        self._thresh_weak: np.ndarray | None = None
+        self._flicker: np.ndarray | None = None
         self._frames_since_noise = 0
         self._pool_kernel = np.ones((POOL, POOL), np.uint8)
         # The mean |difference| of pure Gaussian noise is 0.8 sigma, so ``threshold``
@@ -104,11 +110,10 @@ class MotionDetector:
         # sudden global change is caught by the changed share below). Smooth
         # lighting changes raise it too, which keeps cloud shadows from firing.
         if self._thresh is None or self._frames_since_noise >= NOISE_REFRESH_FRAMES:
-            self._thresh = self._threshold_map(absdiff)
+            self._thresh, self._thresh_weak = self._threshold_maps(absdiff)
             self._frames_since_noise = 0
         self._frames_since_noise += 1
-        thresh = self._thresh
-        fg = cv2.compare(absdiff, thresh, cv2.CMP_GT)
+        fg = cv2.compare(absdiff, self._thresh, cv2.CMP_GT)
         cv2.bitwise_and(fg, self._mask, dst=fg)
         changed = cv2.countNonZero(fg)
         share = changed / self._mask_px
@@ -139,48 +144,66 @@ class MotionDetector:
             if changed:
                 cv2.accumulateWeighted(roi, self._background, 2 * self.alpha / FOREGROUND_SLOWDOWN, mask=fg)
             self._background_u8 = cv2.convertScaleAbs(self._background)
-        candidates = self._blobs(fg, absdiff, roi) if changed else []
+        # Hysteresis: blobs are grown from a lower threshold so that a faint object
+        # keeps its track (the tracker only lets weak blobs extend tracks), while
+        # only blobs that also cross the full threshold may start new tracks.
+        fg_weak = cv2.compare(absdiff, self._thresh_weak, cv2.CMP_GT)
+        cv2.bitwise_and(fg_weak, self._mask, dst=fg_weak)
+        candidates = self._blobs(fg_weak, fg, absdiff, roi) if changed or cv2.countNonZero(fg_weak) else []
         return MotionResult(candidates, disturbed=False, changed_share=share)
 
-    def _threshold_map(self, absdiff: np.ndarray) -> np.ndarray:
+    def _threshold_maps(self, absdiff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full and weak per-pixel thresholds (uint8) from the tiles' noise level."""
         level = cv2.resize(absdiff[::4, ::4], self._tiles, interpolation=cv2.INTER_AREA).astype(np.float32)
-        thresh_tiles = np.maximum(level * self._noise_gain + 1.0, self.config.min_contrast)
-        return cv2.resize(
-            np.clip(thresh_tiles, 0, 255).astype(np.uint8),
-            (absdiff.shape[1], absdiff.shape[0]),
-            interpolation=cv2.INTER_NEAREST,
+        full = np.maximum(level * self._noise_gain + 1.0, self.config.min_contrast)
+        weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
+        size = (absdiff.shape[1], absdiff.shape[0])
+        return tuple(  # type: ignore[return-value]
+            cv2.resize(np.clip(m, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in (full, weak)
         )
 
-    def _blobs(self, fg: np.ndarray, absdiff: np.ndarray, roi: np.ndarray) -> list[Candidate]:
-        h, w = fg.shape
+    def _blobs(self, fg: np.ndarray, fg_strong: np.ndarray, absdiff: np.ndarray, roi: np.ndarray) -> list[Candidate]:
+        """Blobs of ``fg`` (pooled 4x4 so a streak or a split object stays one), each
+        measured at full resolution. Vectorised over the changed pixels, which are
+        few, so the cost does not grow with the number of blobs.
+        """
         # Any foreground pixel in a 4x4 cell makes the pooled cell non-zero.
-        pooled = cv2.dilate(fg, self._pool_kernel, anchor=(0, 0))[::POOL, ::POOL]
-        n, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(pooled), connectivity=8)
+        pooled = np.ascontiguousarray(cv2.dilate(fg, self._pool_kernel, anchor=(0, 0))[::POOL, ::POOL])
+        # Cells that keep changing (flickering texture, a curtain, a tree) are
+        # counted; a falling object crosses a cell in a frame or two.
+        if self._flicker is None or self._flicker.shape != pooled.shape:
+            self._flicker = np.zeros(pooled.shape, np.float32)
+        cv2.accumulateWeighted(pooled, self._flicker, FLICKER_RATE)
+        pooled[self._flicker > FLICKER_MAX * 255] = 0
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(pooled, connectivity=8)
         if n <= 1:
             return []
-        stats = stats[1:]
-        if len(stats) > self.max_candidates:
-            stats = stats[np.argsort(-stats[:, cv2.CC_STAT_AREA])[: self.max_candidates]]
-        background = self._background_u8
+        pts = cv2.findNonZero(fg).reshape(-1, 2)  # (N, 2) x, y of changed pixels
+        xs, ys = pts[:, 0], pts[:, 1]
+        lab = labels[ys // POOL, xs // POOL]  # 0 where the cell was dropped as flicker
+        weight = absdiff[ys, xs].astype(np.float64)
+        total = np.bincount(lab, weights=weight, minlength=n)
+        area = np.bincount(lab, minlength=n)
+        cx = np.bincount(lab, weights=weight * xs, minlength=n)
+        cy = np.bincount(lab, weights=weight * ys, minlength=n)
+        signed = roi[ys, xs].astype(np.float64) - self._background_u8[ys, xs]
+        contrast = np.bincount(lab, weights=signed, minlength=n)
+        strong = np.bincount(lab, weights=(fg_strong[ys, xs] > 0), minlength=n) > 0
+        order = np.argsort(-area[1:])[: self.max_candidates] + 1
+        ox, oy = self._offset
         out: list[Candidate] = []
-        for x, y, bw, bh, _ in stats:
-            ys = slice(y * POOL, min(h, (y + bh) * POOL))
-            xs = slice(x * POOL, min(w, (x + bw) * POOL))
-            m = fg[ys, xs]
-            yy, xx = np.nonzero(m)
-            if len(xx) == 0:
+        for k in order:
+            if area[k] == 0:
                 continue
-            wv = absdiff[ys, xs][yy, xx].astype(np.float64)
-            total = float(wv.sum())
-            signed = roi[ys, xs][yy, xx].astype(np.float64) - background[ys, xs][yy, xx]
             out.append(
                 Candidate(
-                    x_px=float((xx * wv).sum() / total) + xs.start + self._offset[0],
-                    y_px=float((yy * wv).sum() / total) + ys.start + self._offset[1],
-                    area_px=len(xx),
-                    width_px=int(xx.max() - xx.min() + 1),
-                    height_px=int(yy.max() - yy.min() + 1),
-                    contrast=float(signed.mean()),
+                    x_px=float(cx[k] / total[k]) + ox,
+                    y_px=float(cy[k] / total[k]) + oy,
+                    area_px=int(area[k]),
+                    width_px=int(stats[k, cv2.CC_STAT_WIDTH]) * POOL,
+                    height_px=int(stats[k, cv2.CC_STAT_HEIGHT]) * POOL,
+                    contrast=float(contrast[k] / area[k]),
+                    strong=bool(strong[k]),
                 )
             )
         return out

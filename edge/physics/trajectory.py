@@ -33,7 +33,7 @@ class PhysicsRules:
     max_area_spread: float = 25.0
     min_duration_s: float = 0.2
     min_seen_share: float = 0.45
-    early_window_s: float = 0.8
+    early_window_s: float = 0.6
     max_rise_after_fall_m: float = 0.5
     max_horizontal_speed_mps: float = 7.0
     min_speed_gain_mps: float = 1.5
@@ -47,7 +47,12 @@ class PhysicsRules:
     residual_floor_m: float = 0.12
     max_sway_m: float = 0.5
     max_back_extrapolation_s: float = 0.6
-    release_speed_mps: float = 2.5  # faster than this at the first sighting -> extrapolate back
+    facade_size_m: tuple[float, float] | None = None  # (width, height): releases must lie on it
+    release_margin_m: float = 1.5
+    max_first_speed_mps: float = 8.0
+    min_descent_px: float = 25.0  # less leaves the physics fit no lever arm
+    strong_contrast: float = 20.0  # grey levels
+    release_speed_mps: float = 2.0  # faster than this at the first sighting -> extrapolate back to rest
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,26 @@ class Verdict:
     release_m: tuple[float, float] = (float("nan"), float("nan"))
 
 
-def v_down_fit(q: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """Downward speed (m/s) of the early parabola ``q`` (y up) at times ``tau``."""
-    return -np.polyval(np.polyder(q), tau)
+def _flips_back_and_forth(contrast: np.ndarray, strong: float) -> bool:
+    """Three sign changes in a row among sightings with a clear contrast."""
+    signs = np.sign(contrast[np.abs(contrast) >= strong])
+    changes = (signs[1:] != signs[:-1]).astype(np.int8)
+    if len(changes) < 3:
+        return False
+    return bool(np.convolve(changes, np.ones(3, np.int8), mode="valid").max() >= 3)
+
+
+def _quadratic_with_accel_sigma(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, float]:
+    """Quadratic fit of v(t) and the standard error of its acceleration (2 x t² coefficient)."""
+    vander = np.vander(t, 3)
+    coeffs, *_ = np.linalg.lstsq(vander, v, rcond=None)
+    dof = len(t) - 3
+    if dof <= 0:
+        return coeffs, 0.0
+    resid = v - vander @ coeffs
+    sigma2 = float(resid @ resid) / dof
+    cov = sigma2 * np.linalg.pinv(vander.T @ vander)
+    return coeffs, 2.0 * float(np.sqrt(max(cov[0, 0], 0.0)))
 
 
 def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
@@ -83,19 +105,28 @@ def judge_trajectory(
     rules: PhysicsRules,
     frame_s: float | None = None,
     area_px: np.ndarray | None = None,
+    contrast: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
     ``m_per_px`` is the typical image scale along the track; it turns the pixel
     measurement noise into a tolerance in metres. ``frame_s`` is the stream's frame
     interval (default: the smallest step between sightings). ``area_px`` are the
-    blob areas of the sightings, when known.
+    blob areas of the sightings and ``contrast`` their mean grey-level difference
+    against the background (sign = brighter or darker), when known.
     """
     n = len(t_s)
     if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
         return Verdict(False, "too short")
     tau = t_s - t_s[0]
     x_m, y_m = xy_m[:, 0], xy_m[:, 1]
+    if (ys_px := y_m[0] - y_m.min()) and ys_px / m_per_px < rules.min_descent_px:
+        return Verdict(False, "falls too few pixels to judge")
+    if contrast is not None and _flips_back_and_forth(contrast, rules.strong_contrast):
+        # One object may turn from darker to brighter than the wall once it crosses
+        # a window, but not back and forth from sighting to sighting: that is the
+        # tracker hopping between different things.
+        return Verdict(False, "appearance flips back and forth")
     # A real object is seen in most frames (balconies hide a few); a chain of
     # sightings with many holes is more likely several things joined by the tracker.
     if frame_s is None:
@@ -127,7 +158,7 @@ def judge_trajectory(
     fitted_y = np.polyval(y_cubic, tau)
     fitted_descent = float(fitted_y[0] - fitted_y.min())
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
-    q, _ = _polyfit(tau[early], y_m[early], 2)
+    q, accel_sigma = _quadratic_with_accel_sigma(tau[early], y_m[early])
     accel = float(-2.0 * q[0])  # downward positive
     if fitted_descent < rules.min_descent_m:
         # Early alarm: an object that has already fallen most of the alarm distance
@@ -140,7 +171,9 @@ def judge_trajectory(
         )
         if not early_ok:
             return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
-    if not rules.min_accel_mps2 <= accel <= rules.max_accel_mps2:
+    # The acceleration must be clearly there, not a wobble of noisy positions on a
+    # far, coarse facade (a car creeping down the image, say).
+    if accel - 2.0 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
         return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
                        descent_m=fitted_descent, residual_m=residual_m)
 
@@ -165,7 +198,7 @@ def judge_trajectory(
     # noise that sits still, then jumps, then sits still again fits a parabola
     # through its few points but is no falling object (compression leaves such
     # stale blocks behind).
-    v_fit = v_down_fit(q, tau)
+    v_fit = -np.polyval(np.polyder(y_cubic), tau)  # the whole path's speed, drag included
     fast = np.nonzero(v_fit[1:] > rules.fast_speed_mps)[0] + 1  # points whose step from the previous counts
     drop = y_m[fast - 1] - y_m[fast]
     expected = v_fit[fast] * (tau[fast] - tau[fast - 1])
@@ -179,11 +212,23 @@ def judge_trajectory(
 
     # Release: the first sighting, unless the object was already fast then (first
     # frames hidden or too faint): go back along the early parabola towards rest.
+    if v_start > rules.max_first_speed_mps:
+        # First seen when already this fast, it fell unseen for most of a second:
+        # more likely something entering the view (a car, a bird diving in).
+        return Verdict(False, f"first seen already falling at {v_start:.0f} m/s", accel_mps2=accel,
+                       descent_m=fitted_descent)
     back_s = 0.0
     if v_start > rules.release_speed_mps and accel > 0:
-        back_s = min(rules.max_back_extrapolation_s, (v_start - rules.release_speed_mps * 0.5) / accel)
+        back_s = min(rules.max_back_extrapolation_s, v_start / accel)
     release_y = float(np.polyval(q, -back_s))
     release_x = float(np.polyval(x_cubic, -back_s)) if back_s else float(np.polyval(x_cubic, 0.0))
+    # It has to come from this facade: a thing that enters the view from above the
+    # roof or from beside the building, already fast, is no throw from it.
+    if rules.facade_size_m is not None:
+        width_m, height_m = rules.facade_size_m
+        if not (-rules.release_margin_m <= release_x <= width_m + rules.release_margin_m
+                and release_y <= height_m + rules.release_margin_m):
+            return Verdict(False, "does not come from the facade", accel_mps2=accel, descent_m=fitted_descent)
 
     g_closeness = float(np.exp(-(((accel - G_MPS2) / 6.0) ** 2)))
     smooth = float(np.exp(-((residual_m / tol_m) ** 2)))

@@ -28,7 +28,7 @@ class Track:
     contrast: list[float] = field(default_factory=list)
     missed: int = 0  # consecutive frames without a matching candidate
     event_id: str | None = None  # set once an event was emitted for this track
-    rejected: bool = False  # set once physics ruled it out for good
+    event_start: int = 0  # index of the first point of the thrown object's part of the track
     # (position, velocity, half-acceleration) at the last point; refitted lazily
     # after each new point, because prediction runs for every track every frame.
     _motion: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
@@ -53,7 +53,9 @@ class Track:
         self.y_px[:0] = earlier.y_px
         self.area_px[:0] = earlier.area_px
         self.contrast[:0] = earlier.contrast
-        self.event_id = self.event_id or earlier.event_id
+        if self.event_id is None and earlier.event_id is not None:
+            self.event_id = earlier.event_id
+            self.event_start = earlier.event_start
         self._motion = None
 
     @property
@@ -92,7 +94,10 @@ class Track:
 
 
 def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
-    coeffs = np.polyfit(t, xy, degree)  # (degree + 1, 2), highest power first
-    resid = xy - np.stack([np.polyval(coeffs[:, k], t) for k in range(2)], axis=1)
+    """Least-squares polynomial of x(t) and y(t): coefficients (degree + 1, 2),
+    highest power first, and the RMS misfit per coordinate in px."""
+    vander = np.vander(t, degree + 1)
+    coeffs, *_ = np.linalg.lstsq(vander, xy, rcond=None)
+    resid = xy - vander @ coeffs
     dof = max(1, len(t) - degree - 1)
     return coeffs, float(np.sqrt(np.sum(resid * resid) / (2 * dof)))

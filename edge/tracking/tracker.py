@@ -58,30 +58,34 @@ class Tracker:
         used = np.zeros(len(candidates), bool)
         if self.tracks and candidates:
             cand_xy = np.array([[c.x_px, c.y_px] for c in candidates])
-            pairs: list[tuple[float, int, int]] = []
+            strong = np.array([c.strong for c in candidates])
+            n_tracks = len(self.tracks)
+            pred = np.empty((n_tracks, 2))
+            gate = np.empty(n_tracks)
+            single = np.zeros(n_tracks, bool)
             for ti, track in enumerate(self.tracks):
-                pred, vel = track.predict(t_s)
+                pred[ti], vel = track.predict(t_s)
                 if len(track) == 1:
-                    gate = self.new_track_gate_px * (1 + track.missed)
-                else:
-                    step = float(np.hypot(*vel)) * dt_s * (1 + track.missed)
-                    gate = (
-                        self.gate_px * (1 + 0.5 * track.missed)
-                        + self.gate_speed_share * step
-                        + 3.0 * track.fit_rms_px
-                    )
-                    if len(track) < 4:
-                        # Until a quadratic fits, the acceleration is unknown and a
-                        # fall's next step can be far off the straight-line guess.
-                        gate = max(gate, 0.4 * self.new_track_gate_px)
-                d = np.hypot(cand_xy[:, 0] - pred[0], cand_xy[:, 1] - pred[1])
-                # Longer tracks win ties: they are the better-established hypothesis.
-                bonus = 1.0 / (1.0 + 0.1 * min(len(track), 20))
-                for ci in np.nonzero(d <= gate)[0]:
-                    pairs.append((float(d[ci] / gate) * bonus, ti, int(ci)))
-            pairs.sort()
+                    gate[ti] = self.new_track_gate_px * (1 + track.missed)
+                    single[ti] = True
+                    continue
+                step = float(np.hypot(*vel)) * dt_s * (1 + track.missed)
+                g = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step + 3.0 * track.fit_rms_px
+                if len(track) < 4:
+                    # Until a quadratic fits, the acceleration is unknown and a
+                    # fall's next step can be far off the straight-line guess.
+                    g = max(g, 0.4 * self.new_track_gate_px)
+                gate[ti] = g
+            d = np.hypot(cand_xy[None, :, 0] - pred[:, None, 0], cand_xy[None, :, 1] - pred[:, None, 1])
+            ok = d <= gate[:, None]
+            ok[single] &= strong[None, :]  # a weak blob may only extend a track that already moves
+            ti_idx, ci_idx = np.nonzero(ok)
+            # Longer tracks win ties: they are the better-established hypothesis.
+            lengths = np.array([min(len(t), 20) for t in self.tracks])
+            keys = d[ti_idx, ci_idx] / gate[ti_idx] / (1.0 + 0.1 * lengths[ti_idx])
             taken_tracks: set[int] = set()
-            for _, ti, ci in pairs:
+            for k in np.argsort(keys, kind="stable"):
+                ti, ci = int(ti_idx[k]), int(ci_idx[k])
                 if ti in taken_tracks or used[ci]:
                     continue
                 taken_tracks.add(ti)
@@ -103,6 +107,8 @@ class Tracker:
         ended = [t for t in self._dormant if t_s - t.t_s[-1] > self.stitch_window_s]
         self._dormant = [t for t in self._dormant if t_s - t.t_s[-1] <= self.stitch_window_s]
         for ci in np.nonzero(~used)[0]:
+            if not candidates[ci].strong:
+                continue
             if len(alive) >= self.max_tracks:
                 break
             track = Track(track_id=next(self._ids))
