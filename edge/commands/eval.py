@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", dest="json_out", help="also write the report as JSON to this file")
     p.add_argument("--jobs", type=int, default=1, help="scenes evaluated in parallel (1 = one core)")
     p.add_argument("--threads", type=int, default=1, help="decoder threads per scene")
+    p.add_argument("--ablation", action="store_true",
+                   help="run twice: physics only, then physics + verifier (models/verifier.onnx)")
     p.set_defaults(func=run)
 
 
@@ -26,11 +28,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"fallwatch eval: {folder}: no such folder", file=sys.stderr)
         return 2
     try:
-        report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads)
+        if args.ablation:
+            from edge.evaluation.ablation import format_ablation, run_ablation
+
+            report = run_ablation(folder, jobs=args.jobs, threads=args.threads)
+        else:
+            report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads)
     except (OSError, ValueError) as exc:
         print(f"fallwatch eval: {exc}", file=sys.stderr)
         return 2
-    print(format_table(report))
+    print(format_ablation(report) if args.ablation else format_table(report))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n")
     return 0

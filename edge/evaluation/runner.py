@@ -16,9 +16,12 @@ from edge.evaluation.report import SceneResult, build_report
 log = logging.getLogger(__name__)
 
 
-def evaluate_scene(truth_path: Path, threads: int = 1) -> SceneResult:
+def evaluate_scene(truth_path: Path, threads: int = 1, verifier: str | None = None) -> SceneResult:
+    """Detect and score one scene; ``verifier`` ("on"/"off") overrides the scene config's."""
     truth = json.loads(truth_path.read_text())
     config = load_camera_config(truth_path.with_suffix(".yaml"))
+    if verifier is not None:
+        config = config.model_copy(update={"detection": config.detection.model_copy(update={"verifier": verifier})})
     summary = detect_video(Path(str(config.source)), config, threads=threads)
     events = [e.to_dict() for e in summary.event_list]
     matches, false_alarms = match_events(truth["throws"], events)
@@ -42,14 +45,19 @@ def scene_truths(folder: Path) -> list[Path]:
     return paths
 
 
-def evaluate_folder(folder: Path, jobs: int = 1, threads: int = 1) -> dict[str, Any]:
+def evaluate_results(
+    folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None
+) -> list[SceneResult]:
     paths = scene_truths(folder)
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(evaluate_scene, paths, [threads] * len(paths)))
-    else:
-        results = []
-        for i, p in enumerate(paths, 1):
-            results.append(evaluate_scene(p, threads))
-            log.info("[%d/%d] %s", i, len(paths), p.stem)
-    return build_report(results)
+            return list(pool.map(evaluate_scene, paths, [threads] * len(paths), [verifier] * len(paths)))
+    results = []
+    for i, p in enumerate(paths, 1):
+        results.append(evaluate_scene(p, threads, verifier))
+        log.info("[%d/%d] %s", i, len(paths), p.stem)
+    return results
+
+
+def evaluate_folder(folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None) -> dict[str, Any]:
+    return build_report(evaluate_results(folder, jobs, threads, verifier))

@@ -43,6 +43,7 @@ class PhysicsRules:
     fast_speed_mps: float = 2.0
     min_fast_points: int = 5
     min_descending_share: float = 0.75
+    min_strong_fast_points: int = 4
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
     max_sway_m: float = 0.5
@@ -106,6 +107,7 @@ def judge_trajectory(
     frame_s: float | None = None,
     area_px: np.ndarray | None = None,
     contrast: np.ndarray | None = None,
+    strong: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
@@ -113,7 +115,8 @@ def judge_trajectory(
     measurement noise into a tolerance in metres. ``frame_s`` is the stream's frame
     interval (default: the smallest step between sightings). ``area_px`` are the
     blob areas of the sightings and ``contrast`` their mean grey-level difference
-    against the background (sign = brighter or darker), when known.
+    against the background (sign = brighter or darker), and ``strong`` whether each
+    crossed the full motion threshold, when known.
     """
     n = len(t_s)
     if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
@@ -205,6 +208,9 @@ def judge_trajectory(
     moving = drop > 0.25 * expected
     if moving.sum() < rules.min_fast_points or moving.mean() < rules.min_descending_share:
         return Verdict(False, "not seen moving down while falling fast", accel_mps2=accel, descent_m=fitted_descent)
+    if strong is not None and int(strong[fast[moving]].sum()) < rules.min_strong_fast_points:
+        # Faint blobs may carry a track, but a fall made only of them is noise.
+        return Verdict(False, "too faint while falling", accel_mps2=accel, descent_m=fitted_descent)
     vx = np.polyval(np.polyder(x_cubic), tau)
     if float(np.max(np.abs(vx))) > rules.max_horizontal_speed_mps:
         return Verdict(False, "moves too fast sideways for a throw", accel_mps2=accel,

@@ -26,6 +26,7 @@ class Track:
     y_px: list[float] = field(default_factory=list)
     area_px: list[int] = field(default_factory=list)
     contrast: list[float] = field(default_factory=list)
+    strong: list[bool] = field(default_factory=list)
     missed: int = 0  # consecutive frames without a matching candidate
     event_id: str | None = None  # set once an event was emitted for this track
     event_start: int = 0  # index of the first point of the thrown object's part of the track
@@ -43,6 +44,7 @@ class Track:
         self.y_px.append(c.y_px)
         self.area_px.append(c.area_px)
         self.contrast.append(c.contrast)
+        self.strong.append(c.strong)
         self.missed = 0
         self._motion = None
 
@@ -53,6 +55,7 @@ class Track:
         self.y_px[:0] = earlier.y_px
         self.area_px[:0] = earlier.area_px
         self.contrast[:0] = earlier.contrast
+        self.strong[:0] = earlier.strong
         if self.event_id is None and earlier.event_id is not None:
             self.event_id = earlier.event_id
             self.event_start = earlier.event_start
