@@ -154,7 +154,11 @@ class MotionDetector:
 
     def _threshold_maps(self, absdiff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full and weak per-pixel thresholds (uint8) from the tiles' noise level."""
-        level = cv2.resize(absdiff[::4, ::4], self._tiles, interpolation=cv2.INTER_AREA).astype(np.float32)
+        sub = absdiff[::4, ::4]
+        # Clip before averaging so a moving object does not raise its own tile's
+        # threshold (it may cover a tenth of a 32-px tile).
+        cap = int(min(255, 3 * float(sub.mean()) + 3))
+        level = cv2.resize(np.minimum(sub, cap), self._tiles, interpolation=cv2.INTER_AREA).astype(np.float32)
         full = np.maximum(level * self._noise_gain + 1.0, self.config.min_contrast)
         weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
         size = (absdiff.shape[1], absdiff.shape[0])

@@ -44,6 +44,7 @@ class PhysicsRules:
     min_fast_points: int = 5
     min_descending_share: float = 0.75
     min_strong_fast_points: int = 4
+    max_outlier_share: float = 0.2
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
     max_sway_m: float = 0.5
@@ -68,6 +69,18 @@ class Verdict:
     residual_m: float = float("nan")
     t_release: float = float("nan")
     release_m: tuple[float, float] = (float("nan"), float("nan"))
+
+
+def _inliers(tau: np.ndarray, y_m: np.ndarray, x_m: np.ndarray, limit_y_m: float, limit_x_m: float) -> np.ndarray:
+    """Points within the limits of cubic fits in y and x, refitted once without the worst."""
+    keep = np.ones(len(tau), bool)
+    for _ in range(2):
+        cy = np.polyfit(tau[keep], y_m[keep], 3)
+        cx = np.polyfit(tau[keep], x_m[keep], 3)
+        keep = (np.abs(y_m - np.polyval(cy, tau)) <= limit_y_m) & (np.abs(x_m - np.polyval(cx, tau)) <= limit_x_m)
+        if keep.sum() < 5:
+            break
+    return keep
 
 
 def _flips_back_and_forth(contrast: np.ndarray, strong: float) -> bool:
@@ -149,6 +162,14 @@ def judge_trajectory(
         return Verdict(False, "has not fallen far enough", descent_m=descent_m)
 
     tol_m = rules.residual_floor_m + rules.residual_px * m_per_px
+    # A few sightings are off (a stale compression block, a neighbour's blob taken
+    # for a frame): drop them if they are few, then judge what remains.
+    keep = _inliers(tau, y_m, x_m, 2.0 * tol_m, 2.0 * tol_m + rules.max_sway_m)
+    if keep.mean() < 1.0 - rules.max_outlier_share or keep.sum() < rules.min_points:
+        return Verdict(False, "too many sightings off the path", descent_m=descent_m)
+    t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
+    strong = strong[keep] if strong is not None else None
+    n = len(tau)
     # Smoothness: a cubic in time follows ballistic and drag-limited falls alike; a
     # flapping bird, a swaying leaf or an insect leaves a large misfit.
     y_cubic, y_res = _polyfit(tau, y_m, 3)

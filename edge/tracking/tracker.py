@@ -32,7 +32,7 @@ class Tracker:
         new_track_gate_px: float = 60.0,
         gate_px: float = 8.0,
         gate_speed_share: float = 0.35,
-        tentative_gap: int = 2,
+        tentative_gap: int = 3,
         max_tracks: int = 500,
         stitch_window_s: float = 1.2,
     ) -> None:
