@@ -14,6 +14,8 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from edge.config.camera import format_validation_errors
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -116,16 +118,7 @@ def parse_server_config(data: object, origin: str = "<config>") -> ServerConfig:
     try:
         return ServerConfig.model_validate(data)
     except ValidationError as err:
-        lines = [f"{origin}: invalid server config"]
-        for e in err.errors():
-            path = ".".join(str(p) for p in e["loc"]) or "(top level)"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = "unknown key"
-            elif e["type"] == "missing":
-                msg = "required key is missing"
-            lines.append(f"  {path}: {msg}")
-        raise ServerConfigError("\n".join(lines)) from None
+        raise ServerConfigError(format_validation_errors(err, origin, "server config")) from None
 
 
 def load_server_config(path: Path | None, overrides: dict[str, object]) -> ServerConfig:

@@ -215,8 +215,10 @@ class ConfigError(ValueError):
         return head + (": " + "; ".join(r.strip() for r in rest) if rest else "")
 
 
-def _format_errors(err: ValidationError, origin: str) -> str:
-    lines = [f"{origin}: invalid camera config"]
+def format_validation_errors(err: ValidationError, origin: str, what: str = "camera config") -> str:
+    """One line per problem, each naming the key path: the message every config
+    reader (camera, server, the installer page) shows."""
+    lines = [f"{origin}: invalid {what}"]
     for e in err.errors():
         path = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
@@ -235,7 +237,7 @@ def parse_camera_config(data: object, origin: str = "<config>") -> CameraConfig:
     try:
         return CameraConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_format_errors(err, origin)) from None
+        raise ConfigError(format_validation_errors(err, origin)) from None
 
 
 def load_camera_config(path: str | Path) -> CameraConfig:

@@ -12,7 +12,7 @@ from edge.sources.clock import StreamClock
 from edge.sources.errors import SourceError, SourceStalled
 from edge.sources.frame import Frame
 from edge.sources.url import redact_url, url_scheme
-from edge.sources.video_file import luma_of
+from edge.sources.video_file import first_video_stream, luma_of
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,9 @@ class StreamSource:
             self._container = av.open(url, options=stream_options(url), timeout=(open_timeout_s, read_timeout_s))
         except (av.error.FFmpegError, OSError) as exc:
             raise SourceError(f"{self.name}: cannot open stream: {self._redact(exc)}") from None
-        if not self._container.streams.video:
-            self._container.close()
-            raise SourceError(f"{self.name}: stream has no video")
-        self._stream = self._container.streams.video[0]
-        if threads:
-            self._stream.codec_context.thread_count = threads
-        rate = self._stream.average_rate or self._stream.guessed_rate
-        self.fps = float(rate) if rate else 25.0
-        self.width = int(self._stream.codec_context.width)
-        self.height = int(self._stream.codec_context.height)
+        self._stream, self.fps, self.width, self.height = first_video_stream(
+            self._container, threads, f"{self.name}: stream has no video"
+        )
         self.decode_errors = 0
         self._closed = False
 

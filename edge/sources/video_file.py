@@ -27,6 +27,21 @@ def luma_of(av_frame: av.VideoFrame) -> np.ndarray:
     return av_frame.to_ndarray(format="gray")
 
 
+def first_video_stream(
+    container: av.container.InputContainer, threads: int, no_video_message: str
+) -> tuple[av.video.stream.VideoStream, float, int, int]:
+    """The container's first video stream, its frame rate (25 when unknown), width and
+    height in px; closes the container and raises SourceError when there is none."""
+    if not container.streams.video:
+        container.close()
+        raise SourceError(no_video_message)
+    stream = container.streams.video[0]
+    if threads:
+        stream.codec_context.thread_count = threads
+    rate = stream.average_rate or stream.guessed_rate
+    return stream, float(rate) if rate else 25.0, int(stream.codec_context.width), int(stream.codec_context.height)
+
+
 class VideoFileSource:
     """Frames of a video file, once. Corrupt packets are skipped and counted.
 
@@ -41,16 +56,9 @@ class VideoFileSource:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, OSError) as exc:
             raise SourceError(f"{self.path}: cannot open video: {exc}") from None
-        if not self._container.streams.video:
-            self._container.close()
-            raise SourceError(f"{self.path}: file has no video stream")
-        self._stream = self._container.streams.video[0]
-        if threads:
-            self._stream.codec_context.thread_count = threads
-        rate = self._stream.average_rate or self._stream.guessed_rate
-        self.fps = float(rate) if rate else 25.0
-        self.width = self._stream.codec_context.width
-        self.height = self._stream.codec_context.height
+        self._stream, self.fps, self.width, self.height = first_video_stream(
+            self._container, threads, f"{self.path}: file has no video stream"
+        )
         self.decode_errors = 0
 
     def __iter__(self) -> Iterator[Frame]:
