@@ -104,7 +104,9 @@ def test_flapping_erratic_insect_is_rejected() -> None:
     rng = np.random.default_rng(3)
     t = np.arange(0, 2.0, 1 / FPS)
     # Darts about in both directions around a downward drift.
-    xy = np.column_stack([5 + np.cumsum(rng.normal(0, 0.4, len(t))), 30 - 3 * t + np.cumsum(rng.normal(0, 0.4, len(t)))])
+    x = 5 + np.cumsum(rng.normal(0, 0.4, len(t)))
+    y = 30 - 3 * t + np.cumsum(rng.normal(0, 0.4, len(t)))
+    xy = np.column_stack([x, y])
     assert not judge_trajectory(t, xy, M_PER_PX, RULES).is_throw
 
 
