@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "server.commands.server",
     "server.commands.user",
     "server.commands.verify",
+    "fallwatch.commands.demo",
 ]
 
 
