@@ -93,6 +93,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     source.wait_ready(10.0)
     fps = source.fps or 25.0
+    try:
+        # Loads the verifier when it is on: a missing or corrupt model stops here.
+        pipeline = DetectionPipeline(config, fps)
+    except ValueError as exc:
+        source.close()
+        spool.close()
+        print(f"fallwatch edge: {exc}", file=sys.stderr)
+        return 2
 
     link_ref: list[EdgeLink] = []
     outbox = Outbox(spool, signing_key, on_commit=lambda: link_ref[0].wake())
@@ -110,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         server_public=server_public,
     )
     link_ref.append(link)
-    node = EdgeNode(config, DetectionPipeline(config, fps), recorder, spool, link, source_stats=source.stats)
+    node = EdgeNode(config, pipeline, recorder, spool, link, source_stats=source.stats)
     health = HealthServer(node.health, args.health_port)
     (args.data_dir / "health_port").write_text(f"{health.port}\n")
 
