@@ -114,7 +114,7 @@ class DetectionConfig(_Strict):
         "(acceleration near g); set equal to min_descent_floors to always wait.",
     )
     min_accel_mps2: float = Field(
-        default=3.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
+        default=2.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
     )
     max_accel_mps2: float = Field(default=22.0, ge=12.0, le=60.0)
     max_gap_frames: int = Field(

@@ -44,7 +44,7 @@ class PhysicsRules:
     min_fast_points: int = 5
     min_descending_share: float = 0.75
     min_strong_fast_points: int = 4
-    max_outlier_share: float = 0.2
+    max_outlier_share: float = 0.3
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
     max_sway_m: float = 0.5
@@ -197,7 +197,7 @@ def judge_trajectory(
             return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
     # The acceleration must be clearly there, not a wobble of noisy positions on a
     # far, coarse facade (a car creeping down the image, say).
-    if accel - 2.0 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
+    if accel - 1.5 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
         return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
                        descent_m=fitted_descent, residual_m=residual_m)
 
