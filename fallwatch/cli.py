@@ -43,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            # An optional part (for example the server extra) is not installed.
-            logging.getLogger("fallwatch").debug("command module %s unavailable: %s", name, exc)
+            # A third-party package of an optional extra (the server's, say) is not
+            # installed: that command is left out. Our own modules must always import.
+            if (exc.name or "").split(".")[0] in {"edge", "server", "fallwatch"}:
+                raise
+            logging.getLogger("fallwatch").debug("command %s needs %s, which is not installed", name, exc.name)
             continue
         module.register(sub)
     return parser

@@ -1,0 +1,1 @@
+"""Commands that join the edge and the server (the edge itself never imports the server)."""
