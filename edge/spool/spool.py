@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge.spool.durable import fsync_dir
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,14 +81,6 @@ class SpoolItem:
         return self.path.stat().st_size if self.path is not None else 0
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class Spool:
     """Thread-safe: the node thread commits, the link thread reads and acks."""
 
@@ -137,7 +131,7 @@ class Spool:
                 for e in entries
             ]
             if any(paths):
-                _fsync_dir(self.files_dir)
+                fsync_dir(self.files_dir)
             evicted = self._evict_for(sum(sizes))
             ids = []
             try:

@@ -9,15 +9,8 @@ import threading
 import uuid
 from pathlib import Path
 
+from edge.spool.durable import fsync_dir
 from server.clips.store import ClipStoreError, ClipStoreFull
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class DirectoryClipStore:
@@ -72,7 +65,7 @@ class DirectoryClipStore:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, dst)
-            _fsync_dir(dst.parent)
+            fsync_dir(dst.parent)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             self._release(size - old)
@@ -92,7 +85,7 @@ class DirectoryClipStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, dst)
-            _fsync_dir(dst.parent)
+            fsync_dir(dst.parent)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             self._release(len(data) - old)
