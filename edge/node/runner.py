@@ -135,6 +135,10 @@ class EdgeNode:
             "model_versions": {"detector": self.detector_version, "privacy": self.recorder.model_version},
             "config_version": self.config_version,
             "privacy": self.recorder.privacy_state,
+            "clips_written": self.recorder.clips_written,
+            "clips_withheld": self.recorder.clips_withheld,
+            "clips_truncated": self.recorder.clips_truncated,
+            "clip_backlog_bytes": self.recorder.backlog_bytes,
             "uptime_s": round(time.time() - self.started_wall_s, 1),
         }
 

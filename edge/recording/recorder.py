@@ -74,6 +74,10 @@ class RecorderConfig:
     max_clip_s: float = 30.0
     ring_max_bytes: int = 96 * 1024 * 1024
     jpeg_quality: int = 90
+    # Encoded frames held by clips being recorded or waiting for the anonymiser.
+    # When clips come faster than they can be anonymised, recordings are ended
+    # early (counted as truncated) instead of letting memory grow without bound.
+    max_backlog_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass
@@ -91,6 +95,7 @@ class _Clip:
     first_t_s: float
     last_live_t_s: float
     snapshot_files: list[EvidenceFile] = field(default_factory=list)
+    held_bytes: int = 0
 
 
 _STOP = object()
@@ -118,6 +123,9 @@ class EvidenceRecorder:
         self.model_version = "none"
         self.clips_written = 0
         self.clips_withheld = 0
+        self.clips_truncated = 0
+        self._backlog_bytes = 0
+        self._backlog_lock = threading.Lock()
 
     def start(self) -> None:
         for t in self._threads:
@@ -128,6 +136,12 @@ class EvidenceRecorder:
         """Buffer ``frame`` and extend or end the recordings in progress."""
         enc = self.ring.push(frame)
         for event_id, clip in list(self._open.items()):
+            if not self._hold(clip, len(enc.jpeg)):
+                log.warning("clip of %s ended early: %d MB of clips wait for the anonymiser",
+                            event_id, self._backlog_bytes // 2**20)
+                self.clips_truncated += 1
+                self._clips.put(self._open.pop(event_id))
+                continue
             clip.frames.append(enc)
             if event_id in live_event_ids:
                 clip.last_live_t_s = frame.t_s
@@ -146,7 +160,13 @@ class EvidenceRecorder:
         self._alerts.put(alert)
         start_t_s = min(event.t_start, event.detected_at) - self.config.pre_s
         frames = self.ring.since(start_t_s)
-        self._open[event.event_id] = _Clip(alert, frames, frames[0].t_s, latest[0].t_s)
+        clip = _Clip(alert, frames, frames[0].t_s, latest[0].t_s)
+        if not self._hold(clip, sum(len(f.jpeg) for f in frames)):
+            # Flooded with events: this clip starts at the detection frame only.
+            clip.frames = frames[-1:]
+            self._hold(clip, len(frames[-1].jpeg), force=True)
+            self.clips_truncated += 1
+        self._open[event.event_id] = clip
 
     def finish(self) -> None:
         """End of stream: close every recording in progress with what it has."""
@@ -160,6 +180,25 @@ class EvidenceRecorder:
         self._clips.put(_STOP)
         for t in self._threads:
             t.join(timeout=timeout_s)
+
+    def _hold(self, clip: _Clip, nbytes: int, force: bool = False) -> bool:
+        """Account ``nbytes`` more held by ``clip``; False when over the backlog budget."""
+        with self._backlog_lock:
+            if not force and self._backlog_bytes + nbytes > self.config.max_backlog_bytes:
+                return False
+            self._backlog_bytes += nbytes
+            clip.held_bytes += nbytes
+            return True
+
+    def _release(self, clip: _Clip) -> None:
+        with self._backlog_lock:
+            self._backlog_bytes -= clip.held_bytes
+            clip.held_bytes = 0
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Encoded frames held by clips not yet handed to the sink."""
+        return self._backlog_bytes
 
     @property
     def busy(self) -> int:
@@ -218,15 +257,19 @@ class EvidenceRecorder:
     def _clip_worker(self) -> None:
         anonymizer = self._load()
         while (clip := self._clips.get()) is not _STOP:
-            clip.alert.done.wait()
-            if not clip.alert.imagery_ok:
-                continue
             try:
-                files = self._encode_clip(clip, anonymizer)
-            except Exception:
-                log.exception("clip of %s failed", clip.alert.event.get("event_id"))
-                files = []
-            self.sink.evidence(clip.alert.event, files)
+                clip.alert.done.wait()
+                if not clip.alert.imagery_ok:
+                    continue
+                try:
+                    files = self._encode_clip(clip, anonymizer)
+                except Exception:
+                    log.exception("clip of %s failed", clip.alert.event.get("event_id"))
+                    files = []
+                self.sink.evidence(clip.alert.event, files)
+            finally:
+                self._release(clip)
+                clip.frames = []
 
     def _encode_clip(self, clip: _Clip, anonymizer: FrameAnonymizer | None) -> list[EvidenceFile]:
         event_id = clip.alert.event["event_id"]
