@@ -6,32 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from synth_helpers import spec_facade
 
-from edge.config.camera import parse_camera_config
-from edge.geometry.facade import Facade
 from edge.synth.camera import PinholeCamera
 from edge.synth.scene import make_scene_spec
 from edge.synth.truth import facade_corners_px
-
-
-def _facade(spec) -> Facade:  # type: ignore[no-untyped-def]
-    cfg = parse_camera_config(
-        {
-            "camera_id": "t",
-            "source": "x.mp4",
-            "facades": [
-                {
-                    "name": "f",
-                    "corners": facade_corners_px(spec),
-                    "floors": spec.layout.floors,
-                    "columns": spec.layout.columns,
-                    "floor_height_m": spec.layout.floor_height_m,
-                    "width_m": spec.layout.width_m,
-                }
-            ],
-        }
-    )
-    return Facade(cfg.facades[0])
 
 
 def test_pinhole_basics() -> None:
@@ -63,7 +42,7 @@ def test_pinhole_basics() -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_config_corners_map_facade_points_to_their_floor_and_column(seed: int) -> None:
     spec = make_scene_spec(seed, 3, 1280, 720, 6.0, 25.0)
-    facade = _facade(spec)
+    facade = spec_facade(spec)
     lay = spec.layout
     checked = 0
     for floor in range(1, lay.floors + 1):

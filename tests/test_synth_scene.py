@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from synth_helpers import spec_facade_config
 
 from edge.config.camera import load_camera_config
 from edge.geometry.facade import Facade
@@ -166,33 +167,11 @@ def test_night_ir_is_grey_and_day_is_not() -> None:
     assert np.abs(night[chroma].astype(int) - 128).max() <= 2
     assert np.abs(day[chroma].astype(int) - 128).max() > 20
     # The IR illuminator lights the ground floor more than the top of the facade.
-    facade = Facade(load_facade(night_spec))
+    facade = Facade(spec_facade_config(night_spec))
     (_, by), (_, ty) = facade.to_pixels([[facade.width_m / 2, 1.0], [facade.width_m / 2, facade.height_m - 1]])
     ty = max(ty, 5.0)
     lum = night[:H].astype(float)
     assert lum[round(by) - 3 : round(by) + 3].mean() > lum[round(ty) : round(ty) + 6].mean()
-
-
-def load_facade(spec: SceneSpec):  # type: ignore[no-untyped-def]
-    from edge.config.camera import parse_camera_config
-    from edge.synth.truth import facade_corners_px
-
-    return parse_camera_config(
-        {
-            "camera_id": "t",
-            "source": "x.mp4",
-            "facades": [
-                {
-                    "name": "f",
-                    "corners": facade_corners_px(spec),
-                    "floors": spec.layout.floors,
-                    "columns": spec.layout.columns,
-                    "floor_height_m": spec.layout.floor_height_m,
-                    "width_m": spec.layout.width_m,
-                }
-            ],
-        }
-    ).facades[0]
 
 
 @pytest.fixture(scope="module")
