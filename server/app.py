@@ -11,12 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fallwatch import __version__
-from server.api import cameras, events, export, health, metrics, stream, users
+from server.api import cameras, configs, events, export, health, metrics, stream, users
 from server.api.deps import Forbidden, LoginRequired
 from server.api.metrics import make_registry
 from server.api.middleware import GuardMiddleware
 from server.context import ServerContext
-from server.web import login, pages
+from server.web import calibrate, login, pages
 from server.web.templates import STATIC_DIR, render
 
 
@@ -30,7 +30,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.state.registry = make_registry(ctx)
     app.add_middleware(GuardMiddleware)
     # The stream route must precede /api/events/{event_id}.
-    for module in (stream, events, export, cameras, users, health, metrics, login, pages):
+    for module in (stream, events, export, cameras, configs, users, health, metrics, login, pages, calibrate):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

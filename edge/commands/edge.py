@@ -6,6 +6,11 @@ certificate (``NAME.key``; its signing key ``NAME.sign`` sits beside it) and
 A file source is processed once, the spool drained (``--drain-timeout-s``) and the
 command exits 0 (3 when acks are still missing; the spool keeps them). SIGTERM or
 Ctrl-C stops capture, finishes the recordings in progress into the spool and exits.
+
+The server can push a new config (applied between two frames, without a restart)
+and ask for an anonymised snapshot. A pushed config is kept in ``DIR/config/`` and
+wins over ``--config`` at the next start (logged); ``--discard-pushed-config`` sets
+it aside and runs ``--config`` (see ``edge.node.startup_config``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drain-timeout-s", type=float, default=60.0, help="wait for acks before exiting")
     p.add_argument("--ack-timeout-s", type=float, default=5.0, help="resend when no ack came this long")
     p.add_argument("--models-dir", type=Path, help="face model folder (default: the repository's models/)")
+    p.add_argument("--discard-pushed-config", action="store_true",
+                   help="set aside the config the server pushed (DIR/config/pushed.json) and run --config")
     p.set_defaults(func=run)
 
 
@@ -50,28 +57,33 @@ def _positive(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edge.config.camera import ConfigError, load_camera_config
+    from edge.config.camera import ConfigError
+    from edge.node.assemble import assemble_node
+    from edge.node.config_store import PushedConfigStore
     from edge.node.health import HealthServer
-    from edge.node.outbox import Outbox
-    from edge.node.runner import EdgeNode
+    from edge.node.startup_config import startup_config
     from edge.pipeline import DetectionPipeline
-    from edge.privacy import Anonymizer
     from edge.protocol.keys import KeyFileError, load_curve_keypair, load_curve_public, load_signing_key
-    from edge.recording.recorder import EvidenceRecorder, RecorderConfig
+    from edge.recording.recorder import RecorderConfig
     from edge.sources.errors import SourceError
     from edge.sources.open import open_source
     from edge.spool.spool import Spool, SpoolError
-    from edge.transport.link import EdgeLink, LinkConfig
+    from edge.transport.link import LinkConfig
 
     problem = _positive(args)
     if problem:
         print(f"fallwatch edge: {problem}", file=sys.stderr)
         return 2
+    store = PushedConfigStore(args.data_dir)
     try:
-        config = load_camera_config(args.config)
+        running = startup_config(Path(args.config), store, args.discard_pushed_config)
     except ConfigError as exc:
         print(f"fallwatch edge: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # setting a bad pushed config aside failed
+        print(f"fallwatch edge: {args.data_dir / 'config'}: {exc}", file=sys.stderr)
+        return 2
+    config = running.config
     keys_dir = args.data_dir / "keys"
     key_path = args.key or keys_dir / "edge.key"
     try:
@@ -95,30 +107,25 @@ def run(args: argparse.Namespace) -> int:
     fps = source.fps or 25.0
     try:
         # Loads the verifier when it is on: a missing or corrupt model stops here.
-        pipeline = DetectionPipeline(config, fps)
+        parts = assemble_node(
+            running,
+            lambda cfg: DetectionPipeline(cfg, fps),
+            RecorderConfig(fps=fps, pre_s=args.pre_s, post_s=args.post_s),
+            spool,
+            signing_key,
+            LinkConfig(args.server, config.camera_id, heartbeat_s=args.heartbeat_s, ack_timeout_s=args.ack_timeout_s),
+            curve,
+            server_public,
+            store,
+            args.models_dir,
+            source.stats,
+        )
     except ValueError as exc:
         source.close()
         spool.close()
         print(f"fallwatch edge: {exc}", file=sys.stderr)
         return 2
-
-    link_ref: list[EdgeLink] = []
-    outbox = Outbox(spool, signing_key, on_commit=lambda: link_ref[0].wake())
-    recorder = EvidenceRecorder(
-        RecorderConfig(fps=fps, pre_s=args.pre_s, post_s=args.post_s),
-        lambda: Anonymizer.from_config(config.privacy, args.models_dir),
-        outbox,
-    )
-    node: EdgeNode
-    link = EdgeLink(
-        spool,
-        LinkConfig(args.server, config.camera_id, heartbeat_s=args.heartbeat_s, ack_timeout_s=args.ack_timeout_s),
-        heartbeat_fn=lambda: node.heartbeat(),
-        curve=curve,
-        server_public=server_public,
-    )
-    link_ref.append(link)
-    node = EdgeNode(config, pipeline, recorder, spool, link, source_stats=source.stats)
+    node = parts.node
     health = HealthServer(node.health, args.health_port)
     (args.data_dir / "health_port").write_text(f"{health.port}\n")
 
@@ -130,8 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    recorder.start()
-    link.start()
+    parts.start()
     health.start()
     log.info("edge %s -> %s, healthz on 127.0.0.1:%d", config.camera_id, args.server, health.port)
     try:
@@ -139,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.close()
         stopping = node.stop_requested.is_set()
-        drained = node.shutdown(min(args.drain_timeout_s, 5.0) if stopping else args.drain_timeout_s)
+        drained = parts.stop(min(args.drain_timeout_s, 5.0) if stopping else args.drain_timeout_s)
         health.stop()
         left = spool.stats()
         spool.close()

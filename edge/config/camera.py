@@ -8,6 +8,7 @@ and y down; corners may lie outside the image.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -27,13 +28,13 @@ class _Strict(BaseModel):
 class FacadeConfig(_Strict):
     """One planar facade seen by the camera, calibrated by its four image corners."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="A name for this facade, unique within the camera.")
     corners: tuple[PointPx, PointPx, PointPx, PointPx] = Field(
         description="Image px of the facade's top-left, top-right, bottom-right, bottom-left corners."
     )
     floors: int = Field(ge=1, le=300, description="Storeys between the bottom (ground) and top edge.")
     columns: int = Field(ge=1, le=200, description="Window columns across the facade.")
-    floor_height_m: float = Field(default=3.0, gt=1.5, le=10.0)
+    floor_height_m: float = Field(default=3.0, gt=1.5, le=10.0, description="Height of one storey in metres.")
     width_m: float | None = Field(
         default=None,
         gt=0.5,
@@ -88,7 +89,9 @@ class FacadeConfig(_Strict):
 class MotionConfig(_Strict):
     """Pixel-level change detection settings."""
 
-    backend: Literal["opencv", "onnx"] = "opencv"
+    backend: Literal["opencv", "onnx"] = Field(
+        default="opencv", description="Change detector: OpenCV on the CPU or the ONNX motion model."
+    )
     threshold: float = Field(
         default=5.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
     )
@@ -116,7 +119,9 @@ class DetectionConfig(_Strict):
     min_accel_mps2: float = Field(
         default=2.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
     )
-    max_accel_mps2: float = Field(default=22.0, ge=12.0, le=60.0)
+    max_accel_mps2: float = Field(
+        default=22.0, ge=12.0, le=60.0, description="Largest fitted downward acceleration (faster is not a fall)."
+    )
     max_gap_frames: int = Field(
         default=6, ge=0, le=50, description="Frames a track may go unseen (balconies, canopies)."
     )
@@ -159,9 +164,11 @@ PrivacyPolygon = Annotated[
 class PrivacyConfig(_Strict):
     """What is blurred before imagery leaves the edge (faces always by default)."""
 
-    faces: bool = True
-    persons: bool = False
-    polygons: list[PrivacyPolygon] = Field(default_factory=list)
+    faces: bool = Field(default=True, description="Blur every face found before imagery leaves the edge.")
+    persons: bool = Field(default=False, description="Also blur whole persons, not only their faces.")
+    polygons: list[PrivacyPolygon] = Field(
+        default_factory=list, description="Image areas always blurred (windows, balconies), image px."
+    )
     margin: float = Field(
         default=0.4,
         ge=0.0,
@@ -187,13 +194,27 @@ class PrivacyConfig(_Strict):
 
 
 class CameraConfig(_Strict):
-    camera_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    source: str | int
-    facades: list[FacadeConfig] = Field(min_length=1)
-    masks: list[MaskPolygon] = Field(default_factory=list)
+    camera_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Letters, digits, dot, dash and underscore; starts with a letter or digit.",
+    )
+    source: str | int = Field(description="RTSP/HTTP URL, video file path or USB device index.")
+    facades: list[FacadeConfig] = Field(min_length=1, description="The calibrated facades, at least one.")
+    masks: list[MaskPolygon] = Field(
+        default_factory=list, description="Image areas ignored by motion detection (trees, flags), image px."
+    )
     motion: MotionConfig = Field(default_factory=MotionConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    @field_validator("source")
+    @classmethod
+    def _source_given(cls, source: str | int) -> str | int:
+        if isinstance(source, str) and not source.strip():
+            raise ValueError("must not be empty: give an RTSP/HTTP URL, a video file path or a device index")
+        return source
 
     @field_validator("facades")
     @classmethod
@@ -215,10 +236,11 @@ class ConfigError(ValueError):
         return head + (": " + "; ".join(r.strip() for r in rest) if rest else "")
 
 
-def format_validation_errors(err: ValidationError, origin: str, what: str = "camera config") -> str:
-    """One line per problem, each naming the key path: the message every config
-    reader (camera, server, the installer page) shows."""
-    lines = [f"{origin}: invalid {what}"]
+def validation_problems(err: ValidationError) -> list[tuple[str, str]]:
+    """(key path, message) per problem, e.g. ``("facades.0.floors", "Input should be
+    greater than or equal to 1")``: what `fallwatch config check` prints and what the
+    installer page shows next to the field at that key path."""
+    problems = []
     for e in err.errors():
         path = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
@@ -226,7 +248,15 @@ def format_validation_errors(err: ValidationError, origin: str, what: str = "cam
             msg = "unknown key"
         elif e["type"] == "missing":
             msg = "required key is missing"
-        lines.append(f"  {path}: {msg}")
+        problems.append((path, msg))
+    return problems
+
+
+def format_validation_errors(err: ValidationError, origin: str, what: str = "camera config") -> str:
+    """One line per problem, each naming the key path: the message every config
+    reader (camera, server, the installer page) shows."""
+    lines = [f"{origin}: invalid {what}"]
+    lines += [f"  {path}: {msg}" for path, msg in validation_problems(err)]
     return "\n".join(lines)
 
 
@@ -253,15 +283,28 @@ def load_camera_config(path: str | Path) -> CameraConfig:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
+    cfg = parse_camera_yaml(text, str(path))
+    return cfg.model_copy(update={"source": resolve_source(cfg.source, path.parent)})
+
+
+def parse_camera_yaml(text: str, origin: str = "<config>") -> CameraConfig:
+    """Validate YAML text as written: a relative ``source`` stays relative (see
+    ``load_camera_config``), so ``config_digest`` of the result is the written config's."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
-    cfg = parse_camera_config(data, str(path))
-    return cfg.model_copy(update={"source": resolve_source(cfg.source, path.parent)})
+        raise ConfigError(f"{origin}: not valid YAML{where}: {problem}") from None
+    return parse_camera_config(data, origin)
+
+
+def config_digest(config: CameraConfig) -> str:
+    """12 hex digits of SHA-256 over the config's JSON: the ``config_version`` an edge
+    reports in its heartbeat. Computed on the config as written (``parse_camera_yaml``,
+    source not resolved), so the server gets the same digest from a stored YAML text."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
 
 
 def resolve_source(source: str | int, base_dir: Path) -> str | int:

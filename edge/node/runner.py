@@ -1,10 +1,14 @@
 """EdgeNode: one camera's loop. Capture and detection run on the calling thread;
 recording, spooling and sending happen on other threads, so neither a slow
-anonymiser nor a slow or dead server ever holds up detection."""
+anonymiser nor a slow or dead server ever holds up detection.
+
+A pushed config is built elsewhere (``edge.node.control``) and swapped in by
+``apply`` between two frames: each frame is processed under ``frame_lock``, and the
+swap itself is a few assignments under the same lock.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -14,6 +18,7 @@ from typing import Any, Protocol
 
 from edge.config.camera import CameraConfig
 from edge.events.event import Event
+from edge.node.running_config import RunningConfig
 from edge.node.system import cpu_load_1m, temperature_c
 from edge.recording.recorder import EvidenceRecorder
 from edge.sources.frame import Frame
@@ -32,11 +37,6 @@ class Detector(Protocol):
     def live_event_ids(self) -> set[str]: ...
 
 
-def config_version(config: CameraConfig) -> str:
-    """A short, stable digest of the effective config, so a heartbeat shows which one runs."""
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
-
-
 @dataclass
 class NodeStats:
     frames_received: int = 0
@@ -44,18 +44,20 @@ class NodeStats:
     events: int = 0
     last_event_wall_s: float | None = None
     fps_processed: float = 0.0
+    configs_applied: int = 0
 
 
 class EdgeNode:
     """Runs ``source`` through ``detector`` and ``recorder``; ``link`` drains the spool.
 
-    ``source_stats`` returns the source's counters (dropped frames, reconnects) when
-    it has them. ``detector_version`` names the detection model for heartbeats.
+    ``running`` is the config it starts with. ``source_stats`` returns the source's
+    counters (dropped frames, reconnects) when it has them. ``detector_version``
+    names the detection model for heartbeats.
     """
 
     def __init__(
         self,
-        config: CameraConfig,
+        running: RunningConfig,
         detector: Detector,
         recorder: EvidenceRecorder,
         spool: Spool,
@@ -63,27 +65,49 @@ class EdgeNode:
         source_stats: Any = None,
         detector_version: str = "",
     ) -> None:
-        self.config = config
+        self.running = running
         self.detector = detector
         self.recorder = recorder
         self.spool = spool
         self.link = link
         self.source_stats = source_stats
-        self.detector_version = detector_version or f"motion-{config.motion.backend}"
-        self.config_version = config_version(config)
+        self.detector_version = detector_version or f"motion-{running.config.motion.backend}"
         self.stats = NodeStats()
         self.started_wall_s = time.time()
         self.stop_requested = threading.Event()
+        self.frame_lock = threading.Lock()
+        self.latest_frame: Frame | None = None
+        self.latest_frame_at_s = 0.0  # time.monotonic() when latest_frame arrived
+
+    @property
+    def config(self) -> CameraConfig:
+        return self.running.config
+
+    @property
+    def config_version(self) -> str:
+        """The digest of the running config as written (``edge.config.camera.config_digest``)."""
+        return self.running.digest
+
+    def apply(self, running: RunningConfig, detector: Detector | None) -> None:
+        """Switch to ``running`` between two frames; ``detector`` replaces the pipeline
+        when given (tracks in progress end; recordings in progress finish as usual)."""
+        with self.frame_lock:
+            if detector is not None:
+                self.detector = detector
+            self.running = running
+            self.stats.configs_applied += 1
 
     def run(self, frames: Iterable[Frame]) -> None:
         """Process frames until they end or ``stop_requested`` is set."""
         window_t0, window_n = time.monotonic(), 0
         for frame in frames:
             self.stats.frames_received += 1
-            events = self.detector.process(frame)
-            self.recorder.on_frame(frame, self.detector.live_event_ids())
-            for event in events:
-                self._on_event(event)
+            with self.frame_lock:
+                events = self.detector.process(frame)
+                self.recorder.on_frame(frame, self.detector.live_event_ids())
+                for event in events:
+                    self._on_event(event)
+            self.latest_frame, self.latest_frame_at_s = frame, time.monotonic()
             self.stats.frames_processed += 1
             window_n += 1
             now = time.monotonic()
@@ -134,6 +158,8 @@ class EdgeNode:
             "software_version": __version__,
             "model_versions": {"detector": self.detector_version, "privacy": self.recorder.model_version},
             "config_version": self.config_version,
+            "config_pushed_version": self.running.version,
+            "configs_applied": self.stats.configs_applied,
             "privacy": self.recorder.privacy_state,
             "clips_written": self.recorder.clips_written,
             "clips_withheld": self.recorder.clips_withheld,

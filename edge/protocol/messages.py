@@ -1,11 +1,17 @@
 """Versioned multipart messages between an edge DEALER and the server ROUTER.
 
 A message is one or two ZeroMQ frames: a UTF-8 JSON header, then for a file chunk
-the chunk's raw bytes. Every header carries ``v`` (schema version), ``type``,
+the chunk's (or snapshot's) raw bytes. Every header carries ``v`` (schema version), ``type``,
 ``event_id`` (empty for heartbeats) and ``seq`` (the sender's sequence number; a
 reply repeats the ``seq`` of the request it answers). ``decode`` never trusts its
 input: every field is type- and bound-checked and any problem raises
 ``ProtocolError`` with a ``reason`` the server counts.
+
+Most messages go edge -> server and the server answers ``ack``/``nack``. Control
+requests go the other way: the server sends ``config_push``, ``snapshot_request`` or
+``running_config_request`` (its own ``seq``) and the edge answers ``config_result``,
+``snapshot`` or ``running_config`` with that ``seq``; the server does not acknowledge
+those answers.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ MAX_HEADER_BYTES = 256 * 1024
 MAX_CHUNK_BYTES = 1024 * 1024
 MAX_FILE_BYTES = 256 * 1024 * 1024
 DEFAULT_CHUNK_BYTES = 1024 * 1024
+MAX_CONFIG_BYTES = 64 * 1024  # a camera YAML is a few KiB; anything near this is not a config
+MAX_SNAPSHOT_BYTES = MAX_CHUNK_BYTES  # one frame, so the server's per-frame size limit holds
+MAX_ERROR_CHARS = 4000
 
 # Identifiers end up in file paths on the server, so they are restricted to a
 # safe alphabet instead of being escaped.
@@ -35,6 +44,19 @@ class MessageType(StrEnum):
     HEARTBEAT = "heartbeat"
     ACK = "ack"
     NACK = "nack"
+    CONFIG_PUSH = "config_push"
+    CONFIG_RESULT = "config_result"
+    SNAPSHOT_REQUEST = "snapshot_request"
+    SNAPSHOT = "snapshot"
+    RUNNING_CONFIG_REQUEST = "running_config_request"
+    RUNNING_CONFIG = "running_config"
+
+
+# Server -> edge requests, and the edge's answers to them.
+CONTROL_REQUESTS = frozenset(
+    {MessageType.CONFIG_PUSH, MessageType.SNAPSHOT_REQUEST, MessageType.RUNNING_CONFIG_REQUEST}
+)
+CONTROL_REPLIES = frozenset({MessageType.CONFIG_RESULT, MessageType.SNAPSHOT, MessageType.RUNNING_CONFIG})
 
 
 class FileKind(StrEnum):
@@ -141,6 +163,62 @@ def check_event(event: dict[str, Any]) -> None:
         raise ProtocolError("malformed", "event.trajectory must be a list")
 
 
+def _check_camera_id(fields: dict[str, Any]) -> None:
+    if not valid_id(_need(fields, "camera_id", str)):
+        raise ProtocolError("malformed", "camera_id has characters outside [A-Za-z0-9._-]")
+
+
+def _check_error(fields: dict[str, Any]) -> None:
+    error = fields.get("error")
+    if error is not None and (not isinstance(error, str) or len(error) > MAX_ERROR_CHARS):
+        raise ProtocolError("malformed", f"error must be null or a string of at most {MAX_ERROR_CHARS} characters")
+
+
+def _check_control(mtype: MessageType, fields: dict[str, Any], payload: bytes | memoryview | None) -> None:
+    """Bounds of the control messages (config push, snapshot request and their answers)."""
+    _check_camera_id(fields)
+    if mtype is MessageType.CONFIG_PUSH:
+        version = _need(fields, "version", int)
+        if not 1 <= version < 2**31:
+            raise ProtocolError("malformed", "version must be a positive 32-bit integer")
+        if len(_need(fields, "yaml", str).encode()) > MAX_CONFIG_BYTES:
+            raise ProtocolError("oversized", f"config YAML exceeds {MAX_CONFIG_BYTES} bytes")
+    elif mtype is MessageType.CONFIG_RESULT:
+        _need(fields, "applied", bool)
+        _need(fields, "version", int)
+        if len(_need(fields, "config_version", str)) > 64:
+            raise ProtocolError("malformed", "config_version is longer than 64 characters")
+        _check_error(fields)
+    elif mtype is MessageType.SNAPSHOT:
+        ok = _need(fields, "ok", bool)
+        _check_error(fields)
+        if ok and payload is None:
+            raise ProtocolError("malformed", "a snapshot needs its JPEG as payload frame")
+        if not ok and payload is not None:
+            raise ProtocolError("malformed", "a refused snapshot has no payload frame")
+        if payload is not None and len(payload) > MAX_SNAPSHOT_BYTES:
+            raise ProtocolError("oversized", f"snapshot of {len(payload)} bytes exceeds {MAX_SNAPSHOT_BYTES}")
+    elif mtype is MessageType.RUNNING_CONFIG:
+        _check_running_config(fields)
+
+
+def _check_running_config(fields: dict[str, Any]) -> None:
+    """``yaml`` (the config text the edge runs) and its ``config_version`` digest when
+    ``ok``; ``version`` is the server's number of a pushed config, null for ``--config``."""
+    _check_error(fields)
+    version = fields.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise ProtocolError("malformed", "version must be null or a positive integer")
+    if not _need(fields, "ok", bool):
+        if fields.get("yaml") is not None:
+            raise ProtocolError("malformed", "a refused running config carries no yaml")
+        return
+    if len(_need(fields, "yaml", str).encode()) > MAX_CONFIG_BYTES:
+        raise ProtocolError("oversized", f"running config YAML exceeds {MAX_CONFIG_BYTES} bytes")
+    if not 1 <= len(_need(fields, "config_version", str)) <= 64:
+        raise ProtocolError("malformed", "config_version must be 1 to 64 characters")
+
+
 def decode(frames: list[bytes] | list[memoryview] | list[Any]) -> Message:
     """Validate and decode the frames of one message (without a routing id)."""
     if not 1 <= len(frames) <= 2:
@@ -173,7 +251,7 @@ def decode(frames: list[bytes] | list[memoryview] | list[Any]) -> Message:
     payload = frames[1] if len(frames) == 2 else None
     if mtype is MessageType.CHUNK:
         _check_chunk(fields, payload)
-    elif payload is not None:
+    elif payload is not None and mtype is not MessageType.SNAPSHOT:
         raise ProtocolError("malformed", f"a {mtype.value} message has no payload frame")
     if mtype in (MessageType.EVENT, MessageType.CHUNK) and not valid_id(event_id):
         raise ProtocolError("malformed", "event_id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -181,9 +259,27 @@ def decode(frames: list[bytes] | list[memoryview] | list[Any]) -> Message:
         check_event(_need(fields, "event", dict))
         _need_envelope(fields)
     elif mtype is MessageType.HEARTBEAT:
-        if not valid_id(_need(fields, "camera_id", str)):
-            raise ProtocolError("malformed", "camera_id has characters outside [A-Za-z0-9._-]")
+        _check_camera_id(fields)
         _need(fields, "stats", dict)
     elif mtype is MessageType.NACK:
         _need(fields, "reason", str)
+    elif mtype in CONTROL_REQUESTS or mtype in CONTROL_REPLIES:
+        _check_control(mtype, fields, payload)
     return Message(mtype, seq, event_id, fields, payload)
+
+
+def control_refusal(request: Message, error: str) -> Message:
+    """The answer to a control request that is not carried out, naming why."""
+    camera_id = str(request.fields.get("camera_id", ""))
+    error = error[:MAX_ERROR_CHARS]
+    if request.type is MessageType.CONFIG_PUSH:
+        fields = {"camera_id": camera_id, "applied": False, "version": request.fields.get("version", 0),
+                  "config_version": "", "error": error}
+        return Message(MessageType.CONFIG_RESULT, request.seq, "", fields)
+    if request.type is MessageType.SNAPSHOT_REQUEST:
+        return Message(MessageType.SNAPSHOT, request.seq, "", {"camera_id": camera_id, "ok": False, "error": error})
+    if request.type is MessageType.RUNNING_CONFIG_REQUEST:
+        fields = {"camera_id": camera_id, "ok": False, "yaml": None, "config_version": "", "version": None,
+                  "error": error}
+        return Message(MessageType.RUNNING_CONFIG, request.seq, "", fields)
+    raise ValueError(f"{request.type.value} is not a control request")

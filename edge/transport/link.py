@@ -8,6 +8,12 @@ after either side restarted. Missing or negative replies are retried with
 exponential backoff and jitter; a reply to a message that was already given up on
 (an old ``seq`` or an old transfer generation) is ignored, which makes duplicated
 and late replies harmless.
+
+The server may also send control requests (config push, snapshot request) down
+the same connection: the link hands them to ``on_request`` (which must not block)
+and sends whatever answer is later given to ``send_reply``. Only the server this
+DEALER connected to (and, with CURVE, authenticated) can reach it, and inbound
+messages are capped at the header size limit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +32,13 @@ import zmq
 
 from edge.protocol.keys import CurveKeyPair
 from edge.protocol.messages import (
+    CONTROL_REQUESTS,
     DEFAULT_CHUNK_BYTES,
+    MAX_HEADER_BYTES,
     Message,
     MessageType,
     ProtocolError,
+    control_refusal,
     decode,
     encode,
 )
@@ -66,6 +76,10 @@ class LinkStats:
     heartbeats_sent: int = 0
     heartbeats_acked: int = 0
     not_connected: int = 0
+    malformed_received: int = 0
+    control_requests: int = 0
+    control_replies_sent: int = 0
+    control_replies_dropped: int = 0
     last_ack_wall_s: float | None = None
     last_heartbeat_rtt_s: float | None = None
 
@@ -98,6 +112,8 @@ class EdgeLink:
     ``curve`` holds the edge's key pair and ``server_public`` the server's public
     key (both z85); ``None`` for both means plaintext (``--insecure``).
     ``heartbeat_fn`` returns the heartbeat's stats; it runs on the link thread.
+    ``on_request`` receives the server's control requests on the link thread; without
+    it they are refused.
     """
 
     def __init__(
@@ -108,6 +124,7 @@ class EdgeLink:
         curve: CurveKeyPair | None,
         server_public: bytes | None,
         context: zmq.Context | None = None,
+        on_request: Callable[[Message], None] | None = None,
     ) -> None:
         if (curve is None) != (server_public is None):
             raise ValueError("give both the edge key pair and the server public key, or neither")
@@ -127,6 +144,9 @@ class EdgeLink:
         self._inflight: dict[int, _Sent] = {}
         self._heartbeats: dict[int, float] = {}
         self._seq = 0
+        self._on_request = on_request
+        self._outgoing: deque[Message] = deque()  # answers to control requests, any thread appends
+        self._heartbeat_now = threading.Event()
 
     # -- caller side -------------------------------------------------------
     def start(self) -> None:
@@ -136,6 +156,16 @@ class EdgeLink:
         """Tell the link that the spool has new items (never blocks)."""
         with contextlib.suppress(BlockingIOError):  # the pipe is full of wake-ups already
             os.write(self._wake_w, b"\0")
+
+    def send_reply(self, reply: Message) -> None:
+        """Queue the answer to a control request for the link thread (never blocks)."""
+        self._outgoing.append(reply)
+        self.wake()
+
+    def heartbeat_soon(self) -> None:
+        """Send the next heartbeat now instead of at its interval (after a config change)."""
+        self._heartbeat_now.set()
+        self.wake()
 
     def wait_drained(self, timeout_s: float) -> bool:
         """Wait until the spool is empty and nothing is in flight; False on timeout."""
@@ -165,6 +195,9 @@ class EdgeLink:
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 5000)
         sock.setsockopt(zmq.SNDHWM, 1000)
         sock.setsockopt(zmq.SNDTIMEO, 0)
+        # Acks and control requests are header-only; libzmq drops a connection that
+        # sends more, before Python ever sees it.
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_HEADER_BYTES)
         if self._curve is not None and self._server_public is not None:
             sock.curve_publickey = self._curve.public
             sock.curve_secretkey = self._curve.secret
@@ -181,9 +214,11 @@ class EdgeLink:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now >= next_heartbeat:
+                if now >= next_heartbeat or self._heartbeat_now.is_set():
+                    self._heartbeat_now.clear()
                     self._send_heartbeat(sock, now)
                     next_heartbeat = now + self.config.heartbeat_s
+                self._send_outgoing(sock)
                 self._refill()
                 self._pump(sock, now)
                 if not self._transfers and not self._inflight:
@@ -291,9 +326,36 @@ class EdgeLink:
             try:
                 reply = decode(frames)
             except ProtocolError as exc:
-                log.warning("ignoring a malformed reply from the server: %s", exc)
+                self.stats.malformed_received += 1
+                log.warning("ignoring a malformed message from the server: %s", exc)
                 continue
-            self._on_reply(reply, time.monotonic())
+            if reply.type in CONTROL_REQUESTS:
+                self._on_control(reply)
+            elif reply.type in (MessageType.ACK, MessageType.NACK):
+                self._on_reply(reply, time.monotonic())
+            else:
+                self.stats.malformed_received += 1
+                log.warning("ignoring a %s message from the server: it only sends replies and requests",
+                            reply.type.value)
+
+    def _on_control(self, request: Message) -> None:
+        self.stats.control_requests += 1
+        if self._on_request is None:
+            self.send_reply(control_refusal(request, "this edge does not take control requests"))
+            return
+        try:
+            self._on_request(request)
+        except Exception as exc:  # a bug in the node must not take the link down
+            log.exception("control request %s failed", request.type.value)
+            self.send_reply(control_refusal(request, f"edge error: {exc}"))
+
+    def _send_outgoing(self, sock: zmq.Socket) -> None:
+        while self._outgoing:
+            reply = self._outgoing.popleft()
+            if self._send(sock, reply):
+                self.stats.control_replies_sent += 1
+            else:  # the server is gone; it times the request out and may ask again
+                self.stats.control_replies_dropped += 1
 
     def _forget(self, item_id: int) -> None:
         t = self._transfers.pop(item_id, None)

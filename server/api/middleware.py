@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -12,6 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.auth import sessions
 
 MAX_BODY_BYTES = 64 * 1024
+# A calibration image (a full camera frame, server.api.configs) is the one large upload.
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+_UPLOAD_PATH = re.compile(r"^/api/cameras/[^/]+/snapshot$")
 MAX_URL_BYTES = 4096
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = b"x-csrf-token"
@@ -63,9 +67,10 @@ class GuardMiddleware:
             await _reply(send, 414, f"URL longer than {MAX_URL_BYTES} bytes")
             return
         headers = dict(scope["headers"])
+        max_body = MAX_UPLOAD_BYTES if _UPLOAD_PATH.match(scope["path"]) else MAX_BODY_BYTES
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            await _reply(send, 413, f"request body larger than {MAX_BODY_BYTES} bytes")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            await _reply(send, 413, f"request body larger than {max_body} bytes")
             return
         if scope["method"] in UNSAFE_METHODS and scope["path"] not in CSRF_EXEMPT_PATHS:
             problem = await self._csrf_problem(scope, headers)
@@ -80,7 +85,7 @@ class GuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
+                if received > max_body:
                     raise _BodyTooLarge()
             return message
 
@@ -97,7 +102,7 @@ class GuardMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
             if not started:
-                await _reply(send, 413, f"request body larger than {MAX_BODY_BYTES} bytes")
+                await _reply(send, 413, f"request body larger than {max_body} bytes")
 
     async def _csrf_problem(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         ctx: Any = scope["app"].state.ctx

@@ -17,7 +17,9 @@ class DirectoryClipStore:
     """Files under ``root``; the total size is tracked in memory (scanned once on open).
 
     A file is first written or moved to a temporary name, fsynced, then renamed and
-    the directory fsynced, so a crash leaves either the whole file or none.
+    the directory fsynced, so a crash leaves either the whole file or none. Folders
+    created for it are fsynced into their parents too: a file in a folder whose own
+    name was lost is lost as well.
     """
 
     def __init__(self, root: Path, max_bytes: int) -> None:
@@ -45,6 +47,22 @@ class DirectoryClipStore:
                 )
             self._used += size
 
+    def _make_parents(self, dst: Path) -> list[Path]:
+        """Create the folders of ``dst``; return those whose entries are new (to fsync)."""
+        new: list[Path] = []
+        folder = dst.parent
+        while folder != self.root and not folder.is_dir():
+            new.append(folder.parent)
+            folder = folder.parent
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        return new
+
+    def _durable_rename(self, tmp: Path, dst: Path, new_parents: list[Path]) -> None:
+        os.replace(tmp, dst)
+        fsync_dir(dst.parent)
+        for folder in new_parents:
+            fsync_dir(folder)
+
     def _release(self, size: int) -> None:
         with self._lock:
             self._used -= size
@@ -56,7 +74,7 @@ class DirectoryClipStore:
         self._reserve(size - old, key)
         tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.tmp")
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            new_parents = self._make_parents(dst)
             try:
                 os.link(src, tmp)
             except OSError:
@@ -64,8 +82,7 @@ class DirectoryClipStore:
                 shutil.copyfile(src, tmp)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.replace(tmp, dst)
-            fsync_dir(dst.parent)
+            self._durable_rename(tmp, dst, new_parents)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             self._release(size - old)
@@ -79,13 +96,12 @@ class DirectoryClipStore:
         self._reserve(len(data) - old, key)
         tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.tmp")
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            new_parents = self._make_parents(dst)
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, dst)
-            fsync_dir(dst.parent)
+            self._durable_rename(tmp, dst, new_parents)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             self._release(len(data) - old)

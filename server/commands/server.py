@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.config import ServerConfigError, load_server_config
     from server.context import ServerContext
+    from server.db.configs import latest_provider
     from server.db.engine import DatabaseError
     from server.retention.worker import RetentionWorker
 
@@ -78,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
             ctx.close()
             return 2
         ctx.extra_counters.append(ingest.counters)
+        ctx.edge_control = ingest.control
+        # An edge that was offline when a config was saved gets it when it reports an old one.
+        ingest.control.set_latest_provider(latest_provider(ctx.db))
     retention.start()
 
     app = create_app(ctx)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -125,6 +126,46 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     event_id: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ConfigVersionRow(Base):
+    """One saved camera config: ``yaml_text`` exactly as pushed to the edge, ``digest``
+    the edge.config.camera.config_digest of it (what heartbeats report as config_version),
+    ``summary`` what changed against the previous version, ``push_*`` the edge's answer."""
+
+    __tablename__ = "config_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at_s: Mapped[float] = mapped_column(Double)
+    summary: Mapped[str] = mapped_column(Text)
+    push_status: Mapped[str | None] = mapped_column(String(16))
+    push_detail: Mapped[str | None] = mapped_column(Text)
+    pushed_at_s: Mapped[float | None] = mapped_column(Double)
+
+    __table_args__ = (UniqueConstraint("camera_id", "version", name="uq_config_versions_camera_version"),)
+
+
+class CalibrationImageRow(Base):
+    """The image a camera is calibrated on (one per camera, the latest): a JPEG/PNG of the
+    camera's full-resolution frame, from its edge (already anonymised there) or uploaded
+    by an installer. Kept on the server with the camera; never shown to guards."""
+
+    __tablename__ = "calibration_images"
+
+    camera_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(32))
+    width_px: Mapped[int] = mapped_column(Integer)
+    height_px: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16))
+    stored_by: Mapped[str] = mapped_column(String(64))
+    stored_at_s: Mapped[float] = mapped_column(Double)
 
 
 class HealthProbeRow(Base):

@@ -27,7 +27,7 @@ from edge.protocol.messages import FileKind, Message, MessageType, ProtocolError
 from server.clips.store import ClipStoreFull
 from server.ingest.assembler import Assembler
 from server.ingest.counters import Counters
-from server.storage import IngestStore
+from server.storage import FileChecksumError, IngestStore
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class IngestHandler:
     def _on_chunk(self, msg: Message, user_id: str) -> Message:
         edge, keys = self._edge(user_id)
         f = msg.fields
-        kind, name, size, sha, offset = f["file_kind"], f["name"], f["size"], f["sha256"], f["offset"]
+        kind, name, size, sha = f["file_kind"], f["name"], f["size"], f["sha256"]
         verified = self._verify(f["envelope"], None, keys)
         if verified.event_id != msg.event_id:
             raise ProtocolError("tampered", "the chunk's manifest is for another event")
@@ -138,9 +138,15 @@ class IngestHandler:
                 raise ProtocolError("tampered", f"{kind} {name} is not listed as sent in its signed manifest")
         self.counters.add("chunks_received_total")
         self.counters.add("bytes_received_total", len(msg.payload or b""))
+        path = self.assembler.partial_path(edge, msg.event_id, kind, name)
+        with self.assembler.holding(path):
+            return self._store_chunk(msg, edge, path)
+
+    def _store_chunk(self, msg: Message, edge: str, path: Path) -> Message:
+        f = msg.fields
+        kind, name, size, sha, offset = f["file_kind"], f["name"], f["size"], f["sha256"], f["offset"]
         if self.assembler.is_done(edge, msg.event_id, kind, name):
             return _reply(MessageType.ACK, msg, have=size, done=True, duplicate=True)
-        path = self.assembler.partial_path(edge, msg.event_id, kind, name)
         have = self.assembler.have(path)
         if offset > have:
             return _reply(MessageType.NACK, msg, reason="gap", have=have, retry=True)
@@ -149,22 +155,34 @@ class IngestHandler:
         except OSError as exc:
             return self._store_failed(msg, exc, have=self.assembler.have(path))
         if have < size:
+            # "Received", not "stored": the edge keeps the file until the done ack,
+            # which comes only after put_file stored it durably.
             return _reply(MessageType.ACK, msg, have=have, done=False)
-        if have > size or self.assembler.sha256_of(path) != sha:
-            # A torn tail after a power loss looks the same as a bad sender: start over.
-            self.assembler.discard(path)
-            self.counters.add("rejected_checksum_total")
-            return _reply(MessageType.NACK, msg, reason="checksum", have=0, retry=True)
-        if kind == FileKind.MANIFEST and not self._manifest_file_matches(path, f["envelope"]):
-            self.assembler.discard(path)
-            raise ProtocolError("tampered", "the manifest file differs from its signed envelope")
+        if have > size:
+            return self._start_over(msg, path)
+        if kind == FileKind.MANIFEST:
+            # Its bytes are checked before they are parsed: torn is not tampered.
+            if self.assembler.sha256_of(path) != sha:
+                return self._start_over(msg, path)
+            if not self._manifest_file_matches(path, f["envelope"]):
+                self.assembler.discard(path)
+                raise ProtocolError("tampered", "the manifest file differs from its signed envelope")
         try:
             new = self.store.put_file(msg.event_id, kind, name, path, sha)
+        except FileChecksumError:
+            return self._start_over(msg, path)
         except Exception as exc:
             return self._store_failed(msg, exc, have=have)
         self.assembler.mark_done(edge, msg.event_id, kind, name)
         self.counters.add("files_ingested_total" if new else "files_duplicate_total")
         return _reply(MessageType.ACK, msg, have=size, done=True, duplicate=not new)
+
+    def _start_over(self, msg: Message, path: Path) -> Message:
+        """A complete file with the wrong bytes: a torn tail after a power loss looks the
+        same as a bad sender, and either way the transfer starts over from byte 0."""
+        self.assembler.discard(path)
+        self.counters.add("rejected_checksum_total")
+        return _reply(MessageType.NACK, msg, reason="checksum", have=0, retry=True)
 
     @staticmethod
     def _manifest_file_matches(path: Path, envelope: dict[str, Any]) -> bool:
@@ -198,11 +216,16 @@ class IngestHandler:
         return _reply(MessageType.ACK, msg)
 
     def flush_heartbeats(self) -> None:
+        """Store the latest heartbeat of every camera heard from since the last flush, in one commit."""
         with self._heartbeat_lock:
             pending, self._pending_heartbeats = self._pending_heartbeats, {}
-        for camera_id, hb in pending.items():
-            try:
-                self.store.put_heartbeat(camera_id, hb)
-            except Exception as exc:
-                self.counters.add("store_errors_total")
-                log.warning("storing the heartbeat of %s failed: %s", camera_id, exc)
+        if not pending:
+            return
+        try:
+            self.store.put_heartbeats(pending)
+        except Exception as exc:
+            self.counters.add("store_errors_total")
+            log.warning("storing the heartbeats of %d cameras failed: %s", len(pending), exc)
+            with self._heartbeat_lock:  # tried again at the next flush, unless a newer one came
+                for camera_id, hb in pending.items():
+                    self._pending_heartbeats.setdefault(camera_id, hb)

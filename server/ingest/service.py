@@ -8,6 +8,10 @@ and a wake-up pipe. The ZAP authenticator
 CURVE key is not allowed, or a plaintext client, never gets past the handshake;
 both are counted (``rejected_unknown_key_total`` from the ZAP callback,
 ``rejected_handshake_total`` from the socket monitor).
+
+``control`` (server.ingest.control.EdgeControl) sends config pushes and snapshot
+requests to connected edges through the same ROUTER; the edges' answers never
+reach the store workers.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from zmq.utils.monitor import recv_monitor_message
 
 from edge.protocol.keys import AllowedEdge, CurveKeyPair, load_allowed_edges
 from edge.protocol.messages import MAX_CHUNK_BYTES, MAX_HEADER_BYTES, Message, MessageType, encode
+from server.ingest.control import EdgeControl
 from server.ingest.counters import Counters
 from server.ingest.handler import IngestHandler
 from server.storage import IngestStore
@@ -113,6 +118,7 @@ class IngestService:
         self._pending = 0
         self._max_pending = 16 * store_workers
         self.endpoint = ""
+        self.control = EdgeControl()
 
     def start(self) -> None:
         """Bind (errors surface here, in the caller's thread) and start the ROUTER thread."""
@@ -125,6 +131,8 @@ class IngestService:
         router.setsockopt(zmq.RCVHWM, 64)
         router.setsockopt(zmq.SNDHWM, 1000)
         router.setsockopt(zmq.SNDTIMEO, 0)
+        # A control request to an edge that has gone fails at once instead of vanishing.
+        router.setsockopt(zmq.ROUTER_MANDATORY, 1)
         if not self.insecure and self.keys is not None:
             self._auth = ThreadAuthenticator(self._ctx, log=logging.getLogger("server.ingest.zap"))
             self._auth.start()
@@ -152,7 +160,7 @@ class IngestService:
             self._thread = None
 
     def counters(self) -> dict[str, int]:
-        return self._counters.snapshot()
+        return {**self._counters.snapshot(), **self.control.counters()}
 
     def _close_all(self, router: zmq.Socket) -> None:
         if self._monitor is not None:
@@ -179,6 +187,7 @@ class IngestService:
         poller = zmq.Poller()
         poller.register(monitor, zmq.POLLIN)
         poller.register(self._replies_r, zmq.POLLIN)
+        poller.register(self.control.wake_fd, zmq.POLLIN)
         reading = False
         next_flush = time.monotonic() + self._flush_s
         try:
@@ -193,6 +202,8 @@ class IngestService:
                         self._dispatch(router)
                     elif sock is monitor:
                         self._on_monitor(monitor)
+                    elif sock == self.control.wake_fd:
+                        self.control.send_pending(router)
                     else:
                         self._send_replies(router)
                 if time.monotonic() >= next_flush:
@@ -206,6 +217,7 @@ class IngestService:
             self._send_replies(router)
             self._handler.flush_heartbeats()
             self._close_all(router)
+            self.control.close()
             os.close(self._replies_r)
             os.close(self._replies_w)
 
@@ -218,13 +230,19 @@ class IngestService:
             except zmq.Again:
                 return
             routing_id = frames[0].bytes
+            if len(frames) > 1 and self.control.is_reply(frames[1].buffer):
+                self.control.on_reply(routing_id, frames[1:])
+                continue
             self._pending += 1
             self._work_queues[hash(routing_id) % len(self._work_queues)].put((routing_id, frames[1:]))
 
     def _work(self, work: queue.SimpleQueue[tuple[bytes, list[Any]] | None]) -> None:
         while (job := work.get()) is not None:
             routing_id, body = job
-            self._replies.put((routing_id, self._handle(body)))
+            reply = self._handle(body)
+            if reply.type is MessageType.ACK and body:
+                self.control.observe(routing_id, body[0].buffer, self._user_id(body))
+            self._replies.put((routing_id, reply))
             with contextlib.suppress(BlockingIOError):  # already woken
                 os.write(self._replies_w, b"\0")
 
@@ -241,10 +259,14 @@ class IngestService:
             with contextlib.suppress(zmq.ZMQError):
                 router.send_multipart([routing_id, *encode(reply)], flags=zmq.NOBLOCK)
 
+    def _user_id(self, body: list[Any]) -> str:
+        """The ZAP User-Id (the edge's CURVE public key); '' when insecure."""
+        if self.insecure or not body:
+            return ""
+        return str(body[0].get("User-Id") or "")
+
     def _handle(self, body: list[Any]) -> Message:
-        user_id = ""
-        if not self.insecure and body:
-            user_id = body[0].get("User-Id") or ""
+        user_id = self._user_id(body)
         try:
             return self._handler.handle([f.buffer for f in body], user_id)
         except Exception:

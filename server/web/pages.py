@@ -15,6 +15,7 @@ from server.auth.sessions import LoggedIn
 from server.db.cameras import list_cameras
 from server.db.events import Cursor, EventFilter
 from server.db.users import list_users
+from server.web.calibrate import with_config_state
 from server.web.templates import render
 from server.web.trajectory import overlay
 
@@ -46,8 +47,8 @@ def event_page(request: Request, event_id: str, user: Annotated[LoggedIn, Depend
 def cameras_page(request: Request, user: Annotated[LoggedIn, Depends(require(CAMERA_STAFF))]) -> HTMLResponse:
     ctx = ctx_of(request)
     with ctx.db.session() as s:
-        cams = list_cameras(s, ctx.clock(), ctx.config.cameras)
-    return render("cameras.html", user=user, cameras=[c.to_dict() for c in cams])
+        cams = with_config_state(s, list_cameras(s, ctx.clock(), ctx.config.cameras))
+    return render("cameras.html", user=user, cameras=cams)
 
 
 @router.get("/users", response_class=HTMLResponse)
