@@ -270,6 +270,16 @@ def parse_camera_config(data: object, origin: str = "<config>") -> CameraConfig:
         raise ConfigError(format_validation_errors(err, origin)) from None
 
 
+def read_config_text(path: Path) -> str:
+    """A config file's text; ConfigError naming the file when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
+
+
 def load_camera_config(path: str | Path) -> CameraConfig:
     """Read and validate a camera YAML file.
 
@@ -277,13 +287,7 @@ def load_camera_config(path: str | Path) -> CameraConfig:
     DESIGN.md requires; URLs and device indices are kept as they are.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
-    cfg = parse_camera_yaml(text, str(path))
+    cfg = parse_camera_yaml(read_config_text(path), str(path))
     return cfg.model_copy(update={"source": resolve_source(cfg.source, path.parent)})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.config.camera import CameraConfig, ConfigError, config_digest, parse_camera_yaml, resolve_source
+from edge.config.camera import CameraConfig, config_digest, parse_camera_yaml, read_config_text, resolve_source
 
 DETECTION_KEYS = frozenset({"facades", "masks", "motion", "detection"})
 
@@ -34,13 +34,7 @@ class RunningConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> RunningConfig:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
-        return cls.from_yaml(text, str(path), path.resolve().parent)
+        return cls.from_yaml(read_config_text(path), str(path), path.resolve().parent)
 
     def detection_differs(self, other: RunningConfig) -> bool:
         """Whether the detection pipeline must be rebuilt to go from ``other`` to this."""

@@ -8,8 +8,9 @@ to the page with the credentials of any URL in it masked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from edge.config.source_mask import mask_urls_in_text
 from server.db.configs import PushStatus
@@ -18,6 +19,7 @@ from server.ingest.control import EdgeControl, EdgeUnavailable, RunningConfigRep
 PUSH_TIMEOUT_S = 10.0
 SNAPSHOT_TIMEOUT_S = 10.0
 RUNNING_CONFIG_TIMEOUT_S = 5.0
+T = TypeVar("T")
 NO_INGEST = "this server runs without the ZeroMQ ingest, so it cannot reach edges"
 
 
@@ -86,25 +88,27 @@ def request_snapshot(control: EdgeControl | None, camera_id: str) -> bytes:
     """A fresh, anonymised JPEG of the camera's current frame from its edge."""
     if control is None:
         raise EdgeCallFailed(503, f"{NO_INGEST}; upload an image instead")
-    try:
-        return control.request_snapshot(camera_id, timeout_s=SNAPSHOT_TIMEOUT_S)
-    except EdgeUnavailable as exc:
-        raise EdgeCallFailed(503, f"no image from the edge of {camera_id}: {exc}") from None
-    except TimeoutError:
-        raise EdgeCallFailed(
-            504, f"the edge of {camera_id} did not send an image within {SNAPSHOT_TIMEOUT_S:.0f} s"
-        ) from None
+    return _ask(
+        lambda: control.request_snapshot(camera_id, timeout_s=SNAPSHOT_TIMEOUT_S),
+        camera_id, "an image", SNAPSHOT_TIMEOUT_S,
+    )
 
 
 def running_config(control: EdgeControl | None, camera_id: str) -> RunningConfigReply:
     """The config the camera's edge runs now (its YAML holds the source's credentials)."""
     if control is None:
         raise EdgeCallFailed(503, NO_INGEST)
+    return _ask(
+        lambda: control.request_running_config(camera_id, timeout_s=RUNNING_CONFIG_TIMEOUT_S),
+        camera_id, "its running config", RUNNING_CONFIG_TIMEOUT_S,
+    )
+
+
+def _ask(call: Callable[[], T], camera_id: str, what: str, timeout_s: float) -> T:
+    """One request to the camera's edge; an unreachable or silent edge becomes a 503/504."""
     try:
-        return control.request_running_config(camera_id, timeout_s=RUNNING_CONFIG_TIMEOUT_S)
+        return call()
     except EdgeUnavailable as exc:
-        raise EdgeCallFailed(503, f"no running config from the edge of {camera_id}: {exc}") from None
+        raise EdgeCallFailed(503, f"no answer from the edge of {camera_id}: {exc}") from None
     except TimeoutError:
-        raise EdgeCallFailed(
-            504, f"the edge of {camera_id} did not send its config within {RUNNING_CONFIG_TIMEOUT_S:.0f} s"
-        ) from None
+        raise EdgeCallFailed(504, f"the edge of {camera_id} did not send {what} within {timeout_s:.0f} s") from None
