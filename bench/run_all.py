@@ -92,6 +92,17 @@ def parse_verifier(out: str) -> list[Row]:
     return rows
 
 
+def parse_config_push(out: str) -> list[Row]:
+    base_p99 = float(_find(rf"^baseline\s+\d+\s+{NUM}\s+{NUM}", out, "baseline phase")[0][2])
+    rows = [
+        Row("config_push", f"frame interval p99 during {m[1]}, ms (vs no push)", float(m[3]), base_p99, "lower")
+        for m in _find(rf"^(pushes|snapshots)\s+\d+\s+{NUM}\s+{NUM}", out, "phase")
+    ]
+    push = _find(rf"^push round trip: median {NUM} ms", out, "push round trip")[0]
+    rows.append(Row("config_push", "config push round trip median, ms", float(push[1]), None, ""))
+    return rows
+
+
 def parse_anonymize(out: str) -> list[Row]:
     base = _find(rf"baseline whole-frame scan: {NUM} ms CPU/frame -> {NUM} s per clip", out, "baseline")[0]
     ours = _find(rf"anonymiser: {NUM} ms/frame, {NUM} s added per ([0-9.]+)-s clip", out, "anonymiser")[0]
@@ -166,6 +177,7 @@ BENCHES = [
     Bench("motion_backends", [], [], parse_motion),
     Bench("verifier", [], [], parse_verifier),
     Bench("anonymize", ["--seconds", "10"], ["--seconds", "2"], parse_anonymize),
+    Bench("config_push", ["--seconds", "4"], ["--seconds", "2", "--height", "540"], parse_config_push),
     Bench("ingest", ["--edges", "200", "--seconds", "15"], ["--edges", "50", "--seconds", "4"], parse_ingest),
     Bench("server", ["--events", "100000", "--cameras", "500", "--requests", "60"],
           ["--events", "10000", "--cameras", "100", "--requests", "20"], parse_server),
