@@ -121,27 +121,3 @@ def test_short_falls_wait_for_the_alarm_rule() -> None:
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES)
     assert not verdict.is_throw
     assert "fallen" in verdict.reason
-
-
-def _held(xy_m: np.ndarray, hold: int, every: int) -> np.ndarray:
-    """Encoder-style staircase: after each fresh sighting, the next ``hold`` frames
-    repeat it (a skipped macroblock), repeating every ``every`` frames."""
-    out = xy_m.copy()
-    for start in range(0, len(out), every):
-        out[start + 1 : start + 1 + hold] = out[start]
-    return out
-
-
-def test_a_fall_seen_through_stale_compression_blocks_still_passes() -> None:
-    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
-    stair = _held(noisy(xy, px=0.3), hold=2, every=4)
-    assert judge_trajectory(t, stair, M_PER_PX, RULES).is_throw
-
-
-def test_something_that_sits_still_for_long_then_jumps_is_no_fall() -> None:
-    # Runs longer than an encoder's skip are real stillness, not stale blocks: a
-    # chain of still blobs that steps down the wall must not pass as a fall.
-    t, xy = fall_with_drag(40.0, 0.0, 30.0, 2.4)
-    stair = _held(xy, hold=7, every=8)
-    verdict = judge_trajectory(t, stair, M_PER_PX, RULES)
-    assert not verdict.is_throw

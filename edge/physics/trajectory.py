@@ -83,26 +83,6 @@ def _inliers(tau: np.ndarray, y_m: np.ndarray, x_m: np.ndarray, limit_y_m: float
     return keep
 
 
-def _fresh_sightings(
-    x_m: np.ndarray, y_m: np.ndarray, m_per_px: float, still_px: float = 0.75, max_run: int = 4
-) -> np.ndarray:
-    """(N,) bool: False for a sighting that repeats the previous one's position
-    (within ``still_px`` image px), True for the first sighting and every move.
-
-    Only short runs count as stale (an encoder skips a block for a few frames); a
-    thing that sits still longer really sits still, and its sightings stay.
-    """
-    still = np.concatenate([[False], np.hypot(np.diff(x_m), np.diff(y_m)) / m_per_px <= still_px])
-    fresh = ~still
-    run_start = 0
-    for i in range(1, len(still) + 1):
-        if i == len(still) or not still[i]:
-            if i - run_start - 1 > max_run:
-                fresh[run_start:i] = True
-            run_start = i
-    return fresh
-
-
 def _flips_back_and_forth(contrast: np.ndarray, strong: float) -> bool:
     """Three sign changes in a row among sightings with a clear contrast."""
     signs = np.sign(contrast[np.abs(contrast) >= strong])
@@ -189,14 +169,6 @@ def judge_trajectory(
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
     strong = strong[keep] if strong is not None else None
-    # A camera's encoder often leaves a small object's block unchanged for a few
-    # frames and then catches up: the object seems to sit still, then jump. Only the
-    # first sighting of such a run is where the object was at that time; the rest
-    # are stale copies that would turn a smooth fall into a staircase.
-    fresh = _fresh_sightings(x_m, y_m, m_per_px)
-    if fresh.sum() >= rules.min_points and 0.4 <= fresh.mean() < 1.0:
-        t_s, tau, x_m, y_m = t_s[fresh], tau[fresh], x_m[fresh], y_m[fresh]
-        strong = strong[fresh] if strong is not None else None
     n = len(tau)
     # Smoothness: a cubic in time follows ballistic and drag-limited falls alike; a
     # flapping bird, a swaying leaf or an insect leaves a large misfit.
