@@ -8,6 +8,7 @@ CLI, the edge node and the tests drive it the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,13 @@ class PipelineStats:
 class DetectionPipeline:
     """Runs detection frame by frame; ``process`` returns the events confirmed now."""
 
-    def __init__(self, config: CameraConfig, fps: float, verifier: Verifier | None = None) -> None:
+    def __init__(
+        self,
+        config: CameraConfig,
+        fps: float,
+        verifier: Verifier | None = None,
+        on_verdict: Callable[[Track, Verdict], None] | None = None,
+    ) -> None:
         self.config = config
         self.fps = fps
         self.facades = [Facade(f) for f in config.facades]
@@ -70,6 +77,7 @@ class DetectionPipeline:
         self._verifier = verifier
         self._ring = FrameRing(TUBE_FRAMES) if verifier is not None else None
         self._verified_at: dict[int, int] = {}  # track id -> frame of its last rejected check
+        self._on_verdict = on_verdict  # diagnostics (fallwatch eval --explain-misses)
 
     def _ensure_motion(self, frame: Frame) -> MotionDetector:
         size = (frame.width, frame.height)
@@ -127,6 +135,8 @@ class DetectionPipeline:
         xy_m = facade.to_metres(pts_px)
         t_s = np.asarray(track.t_s)
         verdict, start = self._judge_segments(t_s, pts_px, xy_m, track, facade, rules)
+        if self._on_verdict is not None:
+            self._on_verdict(track, verdict)
         if not verdict.is_throw:
             log.debug("track %d: %s", track.track_id, verdict.reason)
             return None

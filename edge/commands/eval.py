@@ -14,6 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", dest="json_out", help="also write the report as JSON to this file")
     p.add_argument("--jobs", type=int, default=1, help="scenes evaluated in parallel (1 = one core)")
     p.add_argument("--threads", type=int, default=1, help="decoder threads per scene")
+    p.add_argument("--explain-misses", action="store_true",
+                   help="say for each missed throw where it was lost: no track, a track never judged, "
+                   "or the physics verdict on the track that followed it best (slower)")
     p.add_argument("--ablation", action="store_true",
                    help="run twice: physics only, then physics + verifier (models/verifier.onnx)")
     p.set_defaults(func=run)
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
             report = run_ablation(folder, jobs=args.jobs, threads=args.threads)
         else:
-            report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads)
+            report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads, explain_misses=args.explain_misses)
     except (OSError, ValueError) as exc:
         print(f"fallwatch eval: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from edge.evaluation.matching import Match, size_bucket
+from edge.evaluation.misses import reason_counts
 
 
 @dataclass
@@ -22,6 +23,7 @@ class SceneResult:
     matches: list[Match]
     false_alarms: list[dict[str, Any]]
     distractors: list[str] = field(default_factory=list)
+    miss_reasons: dict[str, dict[str, Any]] = field(default_factory=dict)  # throw id -> explain_miss()
 
 
 def _ratio(hit: int, total: int) -> float | None:
@@ -92,7 +94,13 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
             for e in r.false_alarms
         ],
         "missed": [
-            {"scene": r.scene_id, "class": m.throw["class"], "size_px": m.throw["size_px"], "floor": m.throw["floor"]}
+            {
+                "scene": r.scene_id,
+                "class": m.throw["class"],
+                "size_px": m.throw["size_px"],
+                "floor": m.throw["floor"],
+                **r.miss_reasons.get(m.throw.get("id", ""), {}),
+            }
             for r in results
             for m in r.matches
             if m.event is None
@@ -125,4 +133,13 @@ def format_table(report: dict[str, Any]) -> str:
         f"{'latency median / p95':32s} {lat_med} s / {lat_p95} s",
         f"{'realtime factor':32s} {report['realtime_factor']}x  {report['realtime_factor_by_resolution']}",
     ]
+    explained = [m for m in report["missed"] if "why" in m]
+    if explained:
+        lines += ["", "missed throws, why (the best covering track's last verdict)"]
+        lines += [f"    {n:3d}  {why}" for why, n in reason_counts(explained)]
+        lines += [
+            f"    {m['scene']} {m['class']} floor {m['floor']} {m['size_px']:.1f} px: "
+            f"{m['near_points']}/{m['throw_frames']} frames tracked -> {m['why']}"
+            for m in explained
+        ]
     return "\n".join(lines)

@@ -11,20 +11,28 @@ from typing import Any
 from edge.config.camera import load_camera_config
 from edge.detect_video import detect_video
 from edge.evaluation.matching import match_events
+from edge.evaluation.misses import TrackLog, explain_miss
 from edge.evaluation.report import SceneResult, build_report
 
 log = logging.getLogger(__name__)
 
 
-def evaluate_scene(truth_path: Path, threads: int = 1, verifier: str | None = None) -> SceneResult:
-    """Detect and score one scene; ``verifier`` ("on"/"off") overrides the scene config's."""
+def evaluate_scene(
+    truth_path: Path, threads: int = 1, verifier: str | None = None, explain_misses: bool = False
+) -> SceneResult:
+    """Detect and score one scene; ``verifier`` ("on"/"off") overrides the scene config's;
+    ``explain_misses`` says for each missed throw where it was lost (slower)."""
     truth = json.loads(truth_path.read_text())
     config = load_camera_config(truth_path.with_suffix(".yaml"))
     if verifier is not None:
         config = config.model_copy(update={"detection": config.detection.model_copy(update={"verifier": verifier})})
-    summary = detect_video(Path(str(config.source)), config, threads=threads)
+    track_log = TrackLog() if explain_misses else None
+    summary = detect_video(Path(str(config.source)), config, threads=threads, track_log=track_log)
     events = [e.to_dict() for e in summary.event_list]
     matches, false_alarms = match_events(truth["throws"], events)
+    reasons = {}
+    if track_log is not None:
+        reasons = {m.throw["id"]: explain_miss(m.throw, track_log) for m in matches if m.event is None}
     return SceneResult(
         scene_id=truth["scene_id"],
         width=int(truth["width"]),
@@ -35,6 +43,7 @@ def evaluate_scene(truth_path: Path, threads: int = 1, verifier: str | None = No
         matches=matches,
         false_alarms=false_alarms,
         distractors=sorted({d["class"] for d in truth.get("distractors", [])}),
+        miss_reasons=reasons,
     )
 
 
@@ -46,18 +55,21 @@ def scene_truths(folder: Path) -> list[Path]:
 
 
 def evaluate_results(
-    folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None
+    folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None, explain_misses: bool = False
 ) -> list[SceneResult]:
     paths = scene_truths(folder)
+    n = len(paths)
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(evaluate_scene, paths, [threads] * len(paths), [verifier] * len(paths)))
+            return list(pool.map(evaluate_scene, paths, [threads] * n, [verifier] * n, [explain_misses] * n))
     results = []
     for i, p in enumerate(paths, 1):
-        results.append(evaluate_scene(p, threads, verifier))
-        log.info("[%d/%d] %s", i, len(paths), p.stem)
+        results.append(evaluate_scene(p, threads, verifier, explain_misses))
+        log.info("[%d/%d] %s", i, n, p.stem)
     return results
 
 
-def evaluate_folder(folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None) -> dict[str, Any]:
-    return build_report(evaluate_results(folder, jobs, threads, verifier))
+def evaluate_folder(
+    folder: Path, jobs: int = 1, threads: int = 1, verifier: str | None = None, explain_misses: bool = False
+) -> dict[str, Any]:
+    return build_report(evaluate_results(folder, jobs, threads, verifier, explain_misses))
