@@ -6,9 +6,9 @@ pace of their timestamps, looping with timestamps that keep increasing, exactly 
 camera's stream would. A client that goes away is waited for again, so the edge's
 reconnect logic meets a camera that comes back.
 
-Why not ``fallwatch edge --loop`` on the file: a file is read as fast as the CPU
-allows, so events arrive faster than real time and the edge's clip work piles up;
-a camera delivers 25 frames per second and never more.
+Why not ``fallwatch edge --loop`` on the file (which plays it at its frame rate too):
+the demo means to exercise the edge's stream path, with its reconnects, as a real
+camera would.
 
 It runs as its own process because PyAV holds the GIL while it waits for a client.
 """

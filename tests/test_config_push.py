@@ -525,6 +525,19 @@ def test_fallwatch_edge_restarts_with_the_pushed_config(
     assert "using the PUSHED config v5" in log
 
 
+def test_an_edge_refuses_a_config_whose_source_still_has_the_pages_masked_password(tmp_path: Path) -> None:
+    from edge.config.camera import ConfigError
+    from edge.node.config_store import PushedConfigStore
+    from edge.node.startup_config import startup_config
+
+    store = PushedConfigStore(tmp_path / "edge")
+    real = _cfg_file(tmp_path, camera_yaml(source="rtsp://viewer:s3cret@10.0.0.7/stream1"))
+    assert startup_config(real, store, False).config.source == "rtsp://viewer:s3cret@10.0.0.7/stream1"
+    exported = _cfg_file(tmp_path, camera_yaml(source="rtsp://viewer:***@10.0.0.7/stream1"))
+    with pytest.raises(ConfigError, match=r"masked \(\*\*\*\).*real user and password"):
+        startup_config(exported, store, False)
+
+
 def test_control_messages_are_bounded_and_old_messages_keep_their_bytes() -> None:
     ack = Message(MessageType.ACK, 7, "ev1", {"have": 3, "done": False})
     assert encode(ack) == [b'{"v":1,"type":"ack","event_id":"ev1","seq":7,"have":3,"done":false}']

@@ -43,6 +43,7 @@ from server.api.upload_privacy import FACE_MODEL, SharedFaceModel, anonymize_upl
 from server.app import create_app
 from server.config import ServerConfig
 from server.context import ServerContext
+from server.db import calibration_images
 from server.db.configs import latest_provider
 from server.db.models import AuditRow
 from server.db.users import create_user
@@ -383,6 +384,37 @@ def test_check_events_and_the_cameras_page_show_what_the_edge_runs(ctx: ServerCo
     assert c.get(f"/api/cameras/{CAM}/check-events?limit=500").status_code == 422
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_upload_of_another_size_than_the_edges_frames_is_flagged(ctx: ServerContext) -> None:
+    c = Client(ctx, "ivan")
+    # Before any frame from the edge nothing says which size the camera's frames have.
+    r = c.upload(jpeg(1280, 720))
+    assert r.status_code == 201 and "warning" not in r.json()
+    with ctx.db.session() as s:
+        calibration_images.put(s, CAM, jpeg(), "image/jpeg", (W, H), "edge", "ivan", time.time())
+    r = c.upload(jpeg(W, H))
+    assert r.status_code == 201 and "warning" not in r.json()
+    with ctx.db.session() as s:
+        calibration_images.put(s, CAM, jpeg(), "image/jpeg", (W, H), "edge", "ivan", time.time())
+    r = c.upload(jpeg(1280, 720))
+    # Kept (the installer may know better), but the page is told the grid would be off.
+    assert r.status_code == 201 and (r.json()["width"], r.json()["height"]) == (1280, 720)
+    assert f"1280x720 px but the edge of {CAM} sent {W}x{H} px frames" in r.json()["warning"]
+    html = c.get(f"/calibrate/{CAM}").text
+    assert 'id="image-warning"' in html
+
+
+def test_the_cameras_page_says_ran_for_an_edge_no_longer_reporting(ctx: ServerContext) -> None:
+    c = Client(ctx, "ivan")
+    digest = c.save(document(), None).json()["digest"]
+    ctx.store.put_heartbeat(CAM, {"config_version": digest})
+    assert "runs the latest version 1" in _camera_row(c.get("/cameras").text)
+    now = ctx.clock()
+    ctx.clock = lambda: now + 3600.0
+    row = _camera_row(c.get("/cameras").text)
+    assert "offline" in row and "ran (last heartbeat) the latest version 1" in row and "runs" not in row
+
+
 def _camera_row(page: str) -> str:
     start = page.index(f'data-camera-id="{CAM}"')
     return page[start : page.index("</tr>", start)]
@@ -441,6 +473,35 @@ def test_save_pushes_to_the_edge_and_shows_its_answer(ctx: ServerContext, tmp_pa
         assert "runs an old config: version 1 (latest is 2)" in _camera_row(c.get("/cameras").text)
     finally:
         edge.close()
+        service.stop()
+        ctx.edge_control = None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_edge_gone_since_its_last_heartbeat_is_named_once_in_the_answer(ctx: ServerContext, tmp_path: Path) -> None:
+    keys = make_keys(tmp_path / "keys")
+    service = IngestService(
+        ctx.store, "tcp://127.0.0.1:*", load_curve_keypair(keys / "server.key"), keys / "edges", False,
+        tmp_path / "work",
+    )
+    service.start()
+    ctx.edge_control = service.control
+    try:
+        c = Client(ctx, "ivan")
+        edge = _linked_edge(tmp_path, keys, service.endpoint, parse_camera_config(document()))
+        try:
+            _wait_connected(c)
+        finally:
+            edge.close()
+        # Its heartbeat is seconds old, so it still counts as connected, but its link is gone.
+        assert c.get(f"/api/cameras/{CAM}/calibration").json()["edge"]["connected"]
+        for path, what in (("/snapshot/fetch", "an image"), ("/edge-config", "its running config")):
+            call = c.post if path == "/snapshot/fetch" else c.get
+            r = call(f"/api/cameras/{CAM}{path}")
+            assert r.status_code == 503, r.text
+            detail = r.json()["detail"]
+            assert detail.startswith(f"the edge of {CAM} did not send {what}: ") and detail.count(CAM) == 1, detail
+    finally:
         service.stop()
         ctx.edge_control = None
 

@@ -410,3 +410,40 @@ def test_the_page_starts_from_what_the_edge_runs_and_never_shows_its_password(  
         assert "facades.0.floors" in history and secret not in page.content()
     finally:
         edge.close()
+
+
+def test_the_page_says_which_version_the_edge_runs_and_when_it_stopped_answering(  # type: ignore[no-untyped-def]
+    browser_page, scene, tmp_path: Path
+) -> None:
+    page, base, dealer = browser_page
+    spec, png, truth = scene
+    camera_id = spec.camera_id
+    ok, frame = cv2.imencode(".jpg", cv2.imread(str(png)))
+    assert ok
+    keys = tmp_path / "keys"
+    edge = LinkedEdge(tmp_path / "edge", keys / "edge-1.key", keys / "server.key_public",
+                      dealer.sock.getsockopt_string(zmq.LAST_ENDPOINT), parse_camera_config(truth), frame.tobytes())
+    try:
+        login(page, base, "ivan", PASSWORD)
+        open_camera(page, base, camera_id, None)  # the edge's own frame: its size is the camera's
+        fill_facade(page, {**truth["facades"][0], "floors": truth["facades"][0]["floors"] + 1})
+        save(page, "Saved as version 1")
+        page.wait_for_selector("#push-result.push-applied", timeout=20_000)
+        assert page.inner_text("#history tr[data-version='1'] .runs-now") == "runs it now"
+
+        # A photo of another size than the camera's frames: kept, but the installer is told.
+        bigger = tmp_path / "phone.png"
+        assert cv2.imwrite(str(bigger), cv2.resize(cv2.imread(str(png)), (2 * WIDTH, 2 * HEIGHT)))
+        page.set_input_files("#snapshot-upload", str(bigger))
+        page.wait_for_selector("#image-warning:not([hidden])")
+        warning = page.inner_text("#image-warning")
+        assert f"{2 * WIDTH}x{2 * HEIGHT} px but the edge of {camera_id} sent {WIDTH}x{HEIGHT} px frames" in warning
+    finally:
+        edge.close()
+    # Heard from seconds ago, so its heartbeat still counts, but it no longer answers.
+    page.goto(f"{base}/calibrate/{camera_id}")
+    page.wait_for_selector("#history tr[data-version='1'] .runs-now")
+    state = page.inner_text("#edge-state")
+    assert state.startswith("Edge not reachable right now: ") and "Edge connected" not in state, state
+    assert "When last heard from, it ran the latest version 1" in state
+    assert page.inner_text("#history tr[data-version='1'] .runs-now") == "ran it when last heard from"

@@ -165,6 +165,22 @@ def test_loop_replays_with_continuing_timestamps(tmp_path: Path) -> None:
     assert np.array_equal(frames[10].gray, frames[0].gray)
 
 
+def test_realtime_file_plays_at_its_frame_rate_and_otherwise_as_fast_as_taken(tmp_path: Path) -> None:
+    # A file standing in for a camera (``fallwatch edge --loop``) must not deliver
+    # 20 frames at 25 fps in much less than their 0.76 s; read freely, it does.
+    path = write_h264(tmp_path / "short.mp4", 20)
+    took = {}
+    for realtime in (False, True):
+        src = open_source(path, realtime=realtime)
+        t0 = time.monotonic()
+        n = sum(1 for _ in src)
+        took[realtime] = time.monotonic() - t0
+        src.close()
+        assert n == 20
+    assert took[True] >= 0.7
+    assert took[False] < took[True]
+
+
 # -- live: device ------------------------------------------------------------------------
 
 

@@ -34,7 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", type=Path, help="this edge's secret certificate (default DIR/keys/edge.key)")
     p.add_argument("--server-key", type=Path, help="server public key (default DIR/keys/server.key_public)")
     p.add_argument("--insecure", action="store_true", help="plaintext, unauthenticated link (development only)")
-    p.add_argument("--loop", action="store_true", help="replay a file source forever (demo)")
+    p.add_argument("--loop", action="store_true",
+                   help="replay a file source forever, at its frame rate like a camera (demo)")
+    p.add_argument("--realtime", action="store_true",
+                   help="play a file source at its frame rate instead of as fast as it can be processed")
     p.add_argument("--health-port", type=int, default=0, help="loopback /healthz port (0: pick a free one)")
     p.add_argument("--heartbeat-s", type=float, default=10.0, help="seconds between heartbeats")
     p.add_argument("--pre-s", type=float, default=5.0, help="seconds of clip before the event")
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fallwatch edge: {exc} (create keys with `fallwatch keys gen NAME`)", file=sys.stderr)
         return 2
     try:
-        source = open_source(config.source, loop=args.loop)
+        source = open_source(config.source, loop=args.loop, realtime=args.loop or args.realtime)
         spool = Spool(args.data_dir / "spool", int(args.spool_max_mb * 1024 * 1024))
     except (SourceError, SpoolError, OSError) as exc:
         print(f"fallwatch edge: {exc}", file=sys.stderr)

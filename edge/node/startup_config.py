@@ -6,7 +6,8 @@ the ``--config`` file is usually the one the edge was first installed with. So w
 ``source`` (a push cannot change either), it wins over ``--config``, and the log says
 so on one line. It is set aside (renamed, never deleted) and ``--config`` is used
 when it does not load, is for another camera or source, or when
-``--discard-pushed-config`` is given (the edge-side rollback).
+``--discard-pushed-config`` is given (the edge-side rollback). A ``--config`` whose
+source still has the page's ``***`` in place of its credentials is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from pathlib import Path
 
 from edge.config.camera import ConfigError
+from edge.config.source_mask import is_masked
 from edge.node.config_store import ConfigStoreError, PushedConfigStore
 from edge.node.running_config import RunningConfig
 
@@ -24,6 +26,13 @@ log = logging.getLogger(__name__)
 def startup_config(config_path: Path, store: PushedConfigStore, discard_pushed: bool) -> RunningConfig:
     """The config to run; raises ConfigError when the ``--config`` file does not load."""
     from_file = RunningConfig.from_file(config_path)
+    if is_masked(from_file.config.source):
+        # A YAML exported from the calibration page: the camera would refuse the login
+        # and the edge would retry forever, so say it once, at the start.
+        raise ConfigError(
+            f"{config_path}: source {from_file.config.source} has its credentials masked (***), as the "
+            "calibration page exports them; put the camera's real user and password back in this file"
+        )
     if discard_pushed:
         store.set_aside("--discard-pushed-config was given")
         return _using_file(from_file)

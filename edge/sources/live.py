@@ -57,15 +57,17 @@ class LiveSource:
         name: str,
         live: bool,
         loop: bool = False,
+        realtime: bool = False,
         backoff: Backoff | None = None,
         queue_frames: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if live and loop:
-            raise ValueError("loop applies to files, not live sources")
+        if live and (loop or realtime):
+            raise ValueError("loop and realtime apply to files, not live sources")
         self.name = name
         self.live = live
         self.loop = loop
+        self.realtime = realtime
         self._opener = opener
         self._backoff = backoff or Backoff()
         self._clock = clock
@@ -225,6 +227,9 @@ class LiveSource:
                 if t_s <= self._last_t_s:  # the input's clock went backwards
                     t_s = self._last_t_s + 1.0 / (decoder.fps or 25.0)
                 self._last_t_s = t_s
+                if self.realtime and self._wall0_s is not None:
+                    # A file standing in for a camera: no frame before its time.
+                    self._closed.wait(max(0.0, self._wall0_s + t_s - self._clock()))
                 self._put(dataclasses.replace(frame, index=self._next_index, t_s=t_s))
                 self._next_index += 1
                 got_frames = True

@@ -18,6 +18,7 @@ def open_source(
     source: str | int | Path,
     *,
     loop: bool = False,
+    realtime: bool = False,
     open_timeout_s: float = 10.0,
     stall_timeout_s: float = 5.0,
     threads: int = 0,
@@ -29,7 +30,9 @@ def open_source(
     - ``int``, a digit string or ``/dev/videoN``: a USB/V4L2 device (live).
     - ``rtsp://``, ``rtsps://``, ``http(s)://``, ``tcp://``, ``udp://``, ``rtmp://``,
       ``srt://``: a network stream (live), RTSP over TCP.
-    - anything else (or ``file://``): a video file; ``loop=True`` replays it.
+    - anything else (or ``file://``): a video file; ``loop=True`` replays it and
+      ``realtime=True`` delivers its frames no faster than its frame rate (a file
+      standing in for a camera); otherwise frames come as fast as they are taken.
 
     Live sources connect in the background and never raise while iterating; a file
     that cannot be opened raises ``SourceError`` here. ``stall_timeout_s`` is how long
@@ -69,7 +72,7 @@ def open_source(
     def open_file() -> Decoder:
         return VideoFileSource(path, threads=threads)
 
-    return LiveSource(open_file, name=path.name, live=False, loop=loop, queue_frames=queue_frames)
+    return LiveSource(open_file, name=path.name, live=False, loop=loop, realtime=realtime, queue_frames=queue_frames)
 
 
 def _device(device: int | str, stall_timeout_s: float, backoff: Backoff | None, queue_frames: int) -> LiveSource:

@@ -385,11 +385,30 @@ def upload_snapshot(
     becomes the calibration image."""
     ctx = ctx_of(request)
     try:
-        media_type, _size = inspect_image(data)
+        media_type, size = inspect_image(data)
         clean = anonymize_upload(data, media_type, _privacy_of(ctx, camera_id))
     except ImageRejected as exc:
         raise HTTPException(422, f"not stored: {exc}") from None
-    return _store_image(ctx, camera_id, clean, "upload", user.name)
+    with ctx.db.session() as s:
+        replaced = calibration_images.info(s, camera_id)
+    stored = _store_image(ctx, camera_id, clean, "upload", user.name)
+    warning = _size_warning(camera_id, size, replaced)
+    return {**stored, "warning": warning} if warning else stored
+
+
+def _size_warning(
+    camera_id: str, size: tuple[int, int], replaced: calibration_images.ImageInfo | None
+) -> str | None:
+    """Corners are px of the camera's own frames: an upload of another size (a phone
+    photo, a resized export) puts the grid on the wrong pixels. The edge's last image
+    is the one size known to be the camera's."""
+    if replaced is None or replaced.origin != "edge" or (replaced.width_px, replaced.height_px) == size:
+        return None
+    return (
+        f"this image is {size[0]}x{size[1]} px but the edge of {camera_id} sent {replaced.width_px}x"
+        f"{replaced.height_px} px frames: corners and masks set on it land on the wrong pixels of the "
+        "camera; fetch a fresh image from the edge, or upload a frame at the camera's resolution"
+    )
 
 
 @router.post("/api/cameras/{camera_id}/snapshot/fetch", status_code=201)
@@ -426,6 +445,7 @@ def check_events(
                 # Which config the edge ran when it saw the drop: a drop seen before
                 # the last save says nothing about the new calibration.
                 "config_version": row.data.get("config_version"),
+                "t_start": row.data.get("t_start"),  # stream seconds
                 "facade": origin.get("facade"),
                 "origin": [origin.get("x"), origin.get("y")],
                 "trajectory": [

@@ -109,6 +109,8 @@ def _ask(call: Callable[[], T], camera_id: str, what: str, timeout_s: float) -> 
     try:
         return call()
     except EdgeUnavailable as exc:
-        raise EdgeCallFailed(503, f"no answer from the edge of {camera_id}: {exc}") from None
+        # The reason may already name the camera; once is enough on the page.
+        reason = str(exc).removeprefix(f"camera {camera_id}: ")
+        raise EdgeCallFailed(503, f"the edge of {camera_id} did not send {what}: {reason}") from None
     except TimeoutError:
         raise EdgeCallFailed(504, f"the edge of {camera_id} did not send {what} within {timeout_s:.0f} s") from None

@@ -62,6 +62,7 @@ const S = {
   latest: null, // the latest saved version (GET calibration), or null
   clean: null, // JSON of the document as last loaded or saved
   dirty: false,
+  edgeRuns: null, // {version, live}: the saved version the edge runs (live: it answered just now)
 };
 
 // ---------- small helpers ----------
@@ -617,7 +618,7 @@ function showImage(info) {
 async function fetchFromEdge() {
   $("image-status").textContent = "Asking the edge for a fresh image…";
   const r = await request("POST", api + "/snapshot/fetch", {});
-  if (r.ok) showImage(r.data);
+  if (r.ok) { showImage(r.data); showImageWarning(null); }
   else $("image-status").textContent = "Not fetched: " + detailText(r.data, "error " + r.status);
 }
 
@@ -626,6 +627,12 @@ async function upload(file) {
   const r = await request("POST", api + "/snapshot", file, file.type || "application/octet-stream");
   if (r.ok) showImage(r.data);
   else $("image-status").textContent = "Not uploaded: " + detailText(r.data, "error " + r.status);
+  showImageWarning(r.ok ? r.data.warning : null);
+}
+
+function showImageWarning(text) {
+  $("image-warning").textContent = text ? "Careful: " + text + "." : "";
+  $("image-warning").hidden = !text;
 }
 
 // ---------- unsaved changes ----------
@@ -735,6 +742,11 @@ async function loadHistory() {
     tr.appendChild(el("td", v.summary, "summary"));
     const push = el("td", v.push_status ? v.push_status.replace("_", " ") : "", "push-" + (v.push_status || "none"));
     push.title = v.push_detail || "";
+    // The push answer is from the save; an edge that was offline then gets the version
+    // when it reconnects, so say which version it runs now as well.
+    if (S.edgeRuns && S.edgeRuns.version === v.version) {
+      push.appendChild(el("span", S.edgeRuns.live ? "runs it now" : "ran it when last heard from", "runs-now"));
+    }
     tr.appendChild(push);
     const td = el("td", null, "row-actions");
     const a = el("a", "YAML", "yaml-link");
@@ -764,14 +776,19 @@ async function loadHistory() {
   }
 }
 
-function showEdgeState(edge, latest) {
+// ``problem``: why the edge did not answer just now although its last heartbeat is
+// recent (its link closed since, or it refused): then only that heartbeat speaks for it.
+function showEdgeState(edge, latest, problem) {
   let text;
+  const live = edge.link && edge.connected && !problem;
   if (!edge.link) text = "This server has no edge link (ingest off): saved versions reach the edge from a server with the ingest.";
+  else if (problem) text = `Edge not reachable right now: ${problem}.`;
   else text = edge.connected ? "Edge connected." : "Edge not connected right now.";
+  const runs = live ? "It runs" : "When last heard from, it ran";
   const v = edge.config_version;
-  if (edge.state === "latest") text += ` It runs the latest version ${edge.running_version} (config ${v}).`;
-  else if (edge.state === "old") text += ` It runs an OLD config: version ${edge.running_version} (config ${v}); the latest is version ${latest}.`;
-  else if (edge.state === "unknown") text += ` It runs a config that was not saved here (config ${v}); the latest is version ${latest}.`;
+  if (edge.state === "latest") text += ` ${runs} the latest version ${edge.running_version} (config ${v}).`;
+  else if (edge.state === "old") text += ` ${runs} an OLD config: version ${edge.running_version} (config ${v}); the latest is version ${latest}.`;
+  else if (edge.state === "unknown") text += ` ${runs} a config that was not saved here (config ${v}); the latest is version ${latest}.`;
   else if (edge.state === "unreported") text += " It has not reported which config it runs.";
   $("edge-state").textContent = text;
   $("edge-state").dataset.state = edge.state;
@@ -789,7 +806,7 @@ async function loadState(reloadDocument) {
   if (st.edge.connected) {
     const e = await request("GET", api + "/edge-config");
     if (e.ok) S.edgeConfig = e.data;
-    else edgeProblem = " Its running config could not be read: " + detailText(e.data, "error " + e.status);
+    else edgeProblem = detailText(e.data, "error " + e.status);
   }
   S.sourceLocked = Boolean(S.edgeConfig) && !S.sourceUnlocked;
   if (reloadDocument) {
@@ -813,8 +830,8 @@ async function loadState(reloadDocument) {
   const edge = S.edgeConfig
     ? { ...st.edge, state: S.edgeConfig.state, running_version: S.edgeConfig.saved_version, config_version: S.edgeConfig.digest }
     : st.edge;
-  showEdgeState(edge, st.latest ? st.latest.version : null);
-  $("edge-state").textContent += edgeProblem;
+  showEdgeState(edge, st.latest ? st.latest.version : null, edgeProblem);
+  S.edgeRuns = { version: edge.running_version, live: Boolean(S.edgeConfig) };
   await loadHistory();
 }
 
