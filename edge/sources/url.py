@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from edge.config.source_mask import mask_source
 
 # Schemes that PyAV/FFmpeg opens as a network stream: RTSP cameras, HTTP(S) MJPEG or
 # HLS, and raw MPEG-TS over TCP/UDP/SRT (encoders, test servers).
@@ -17,15 +17,6 @@ def url_scheme(source: str) -> str | None:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (RTSP URLs often carry one)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """The URL as logs may show it: every credential replaced by ``***`` by the same
+    rule the installer pages use (``edge.config.source_mask``)."""
+    return str(mask_source(url))
