@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge.config.camera import CameraConfig
-from edge.evaluation.misses import TrackLog
 from edge.events.event import Event
+from edge.physics.trajectory import Verdict
 from edge.pipeline import DetectionPipeline
 from edge.sources.video_file import VideoFileSource
+from edge.tracking.track import Track
 
 
 @dataclass
@@ -37,12 +38,14 @@ def detect_video(
     config: CameraConfig,
     threads: int = 0,
     on_event: Callable[[Event], None] | None = None,
-    track_log: TrackLog | None = None,
+    on_verdict: Callable[[Track, Verdict], None] | None = None,
+    on_tracks: Callable[[list[Track]], None] | None = None,
 ) -> DetectSummary:
-    """Detect throughout the file. ``track_log`` (diagnostics) records every track and
-    verdict, at some cost in speed."""
+    """Detect throughout the file. Diagnostics (``fallwatch eval --explain-misses``):
+    ``on_verdict`` hears every physics verdict, ``on_tracks`` the live tracks after
+    each frame, at some cost in speed."""
     source = VideoFileSource(path, threads=threads)
-    pipeline = DetectionPipeline(config, source.fps, on_verdict=track_log.on_verdict if track_log else None)
+    pipeline = DetectionPipeline(config, source.fps, on_verdict=on_verdict)
     events: list[Event] = []
     frames = 0
     last_t = 0.0
@@ -52,8 +55,8 @@ def detect_video(
             events.append(event)
             if on_event is not None:
                 on_event(event)
-        if track_log is not None:
-            track_log.on_tracks(pipeline.tracker.tracks)
+        if on_tracks is not None:
+            on_tracks(pipeline.tracker.tracks)
         frames += 1
         last_t = frame.t_s
     wall = time.perf_counter() - start

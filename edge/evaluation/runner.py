@@ -27,7 +27,11 @@ def evaluate_scene(
     if verifier is not None:
         config = config.model_copy(update={"detection": config.detection.model_copy(update={"verifier": verifier})})
     track_log = TrackLog() if explain_misses else None
-    summary = detect_video(Path(str(config.source)), config, threads=threads, track_log=track_log)
+    summary = detect_video(
+        Path(str(config.source)), config, threads=threads,
+        on_verdict=track_log.on_verdict if track_log else None,
+        on_tracks=track_log.on_tracks if track_log else None,
+    )
     events = [e.to_dict() for e in summary.event_list]
     matches, false_alarms = match_events(truth["throws"], events)
     reasons = {}
