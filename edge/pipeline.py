@@ -20,6 +20,7 @@ from edge.motion.detector import MotionDetector
 from edge.motion.region import watched_region
 from edge.physics.trajectory import PhysicsRules, Verdict, judge_trajectory
 from edge.sources.frame import Frame
+from edge.tracking.fall_search import FallSearch
 from edge.tracking.track import Track
 from edge.tracking.tracker import Tracker
 from edge.verifier.model import Verifier
@@ -28,6 +29,7 @@ from edge.verifier.tube import TUBE_FRAMES, FrameRing, cut_tube
 log = logging.getLogger(__name__)
 
 SEGMENT_WINDOW_S = 3.0  # how far back a throw's start is looked for in a long track
+HYPOTHESIS_GAP_S = 0.25  # longest blind spell of a fall-search hypothesis
 
 
 @dataclass
@@ -55,6 +57,9 @@ class DetectionPipeline:
         self.fps = fps
         self.facades = [Facade(f) for f in config.facades]
         self.tracker = Tracker(max_gap=config.detection.max_gap_frames)
+        # Hypotheses may take any candidate near their prediction, so their gaps are
+        # bounded in time too: at a low frame rate, six frames are a long blind flight.
+        self.fall_search = FallSearch(max_gap=min(config.detection.max_gap_frames, round(HYPOTHESIS_GAP_S * fps)))
         self.stats = PipelineStats()
         self._motion: MotionDetector | None = None
         self._events: dict[str, Track] = {}
@@ -77,6 +82,7 @@ class DetectionPipeline:
         self._verifier = verifier
         self._ring = FrameRing(TUBE_FRAMES) if verifier is not None else None
         self._verified_at: dict[int, int] = {}  # track id -> frame of its last rejected check
+        self._tube_score: tuple[tuple[float, ...], float] | None = None  # (latest sightings, score)
         self._on_verdict = on_verdict  # diagnostics (fallwatch eval --explain-misses)
 
     def _ensure_motion(self, frame: Frame) -> MotionDetector:
@@ -96,6 +102,8 @@ class DetectionPipeline:
         self.stats.frames_disturbed += int(result.disturbed)
         self.stats.candidates_total += len(result.candidates)
         updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps)
+        grown, dropped = self.fall_search.update(frame.t_s, result.candidates, updated)
+        updated, ended = updated + grown, ended + dropped
         self.stats.tracks_started = self.tracker.started
         for track in ended:
             self._verified_at.pop(track.track_id, None)
@@ -202,11 +210,18 @@ class DetectionPipeline:
             return None
         if last is not None and self.stats.frames_processed - last < TUBE_FRAMES:
             return None
-        tube = cut_tube(ring.items(), np.asarray(track.t_s), np.asarray(track.x_px), np.asarray(track.y_px))
-        score = verifier.score_tube(tube)
-        self.stats.verifier_calls += 1
+        # A track and a fall-search hypothesis on one object share their latest
+        # sightings, hence their tube: score it once.
+        key = tuple(np.round(track.points()[-TUBE_FRAMES:], 2).ravel().tolist())
+        if self._tube_score is not None and self._tube_score[0] == key:
+            score = self._tube_score[1]
+        else:
+            tube = cut_tube(ring.items(), np.asarray(track.t_s), np.asarray(track.x_px), np.asarray(track.y_px))
+            score = verifier.score_tube(tube)
+            self.stats.verifier_calls += 1
+            self.stats.verifier_rejections += int(score < self.config.detection.verifier_threshold)
+            self._tube_score = (key, score)
         if score < self.config.detection.verifier_threshold:
-            self.stats.verifier_rejections += 1
             self._verified_at[track.track_id] = self.stats.frames_processed
             log.debug("track %d: verifier %.2f below threshold", track.track_id, score)
         return score

@@ -121,3 +121,45 @@ def test_short_falls_wait_for_the_alarm_rule() -> None:
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES)
     assert not verdict.is_throw
     assert "fallen" in verdict.reason
+
+
+def _appearance(n: int, area: float = 12.0, contrast: float = -30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blob areas, contrasts and strong flags of a clearly seen object, tumbling a little."""
+    rng = np.random.default_rng(2)
+    areas = area * np.exp(rng.normal(0, 0.2, n))
+    return areas, contrast + rng.normal(0, 3, n), np.ones(n, bool)
+
+
+def test_a_clearly_seen_tumbling_object_passes_the_appearance_rules() -> None:
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t))
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert verdict.is_throw, verdict.reason
+
+
+def test_a_chain_of_faint_blobs_is_rejected_however_well_it_falls() -> None:
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t), contrast=6.0)
+    strong[::2] = False  # half the sightings only crossed the weak threshold
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "too faint" in verdict.reason
+
+
+def test_blobs_that_jump_in_size_from_sighting_to_sighting_are_rejected() -> None:
+    """Rain drops, noise and parts of people strung into a parabola: each sighting is
+    a different thing, so the blob size jumps by several times every frame."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t))
+    area[::2] *= 8.0
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "jumps" in verdict.reason
+
+
+def test_a_blob_metres_across_is_no_thrown_object() -> None:
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t), area=30.0 * 30.0)  # 30 px = 3 m at 10 px/m
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "too big" in verdict.reason

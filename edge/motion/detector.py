@@ -29,6 +29,9 @@ FLICKER_RATE = 0.01  # per frame: the flicker map remembers about four seconds a
 FLICKER_MAX = 0.1  # cells changed in more than this share of recent frames are ignored (an
 # object at rest before it falls needs ~10 frames in one cell to reach it)
 SHAKE_FRAMES = 4  # disturbed frames in a row before the background restarts
+LIGHT_TILE_PX = 64  # light changes are estimated over tiles this large...
+LIGHT_STEP = 8  # ...on every 8th pixel of every 8th row
+LIGHT_MIN_SHIFT = 2.0  # grey levels: smaller tile shifts are left to the noise threshold
 FOREGROUND_SLOWDOWN = 8  # how much slower changed pixels blend into the background
 
 
@@ -104,7 +107,8 @@ class MotionDetector:
 
         # The 3x3 mean inside keeps a 2-px object (it covers half the window) but cuts
         # the spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
-        absdiff = self.difference(roi, self._background_u8)
+        lit = self._lit_background(roi)
+        absdiff = self.difference(roi, lit)
         # Per-tile noise level: the tile's mean absolute difference, estimated on
         # every 4th pixel and refreshed every few frames (noise changes slowly; a
         # sudden global change is caught by the changed share below). Smooth
@@ -149,8 +153,30 @@ class MotionDetector:
         # only blobs that also cross the full threshold may start new tracks.
         fg_weak = cv2.compare(absdiff, self._thresh_weak, cv2.CMP_GT)
         cv2.bitwise_and(fg_weak, self._mask, dst=fg_weak)
-        candidates = self._blobs(fg_weak, fg, absdiff, roi) if changed or cv2.countNonZero(fg_weak) else []
+        candidates = self._blobs(fg_weak, fg, absdiff, roi, lit) if changed or cv2.countNonZero(fg_weak) else []
         return MotionResult(candidates, disturbed=False, changed_share=share)
+
+    def _lit_background(self, roi: np.ndarray) -> np.ndarray:
+        """The background as lit like this frame: the local change of light added back.
+
+        A cloud shadow, an exposure step or the IR switch shifts the whole facade by
+        ten or twenty grey levels; left in, that shift raises every tile's noise
+        estimate and hides a 50-level object. The shift is the median change over
+        64-px tiles (every 8th pixel), so people, cars or a falling object covering
+        part of a tile do not move it, interpolated smoothly between tile centres.
+        """
+        bg_u8 = self._background_u8
+        sub = cv2.subtract(roi[::LIGHT_STEP, ::LIGHT_STEP], bg_u8[::LIGHT_STEP, ::LIGHT_STEP], dtype=cv2.CV_16S)
+        per_tile = LIGHT_TILE_PX // LIGHT_STEP
+        th, tw = max(1, sub.shape[0] // per_tile), max(1, sub.shape[1] // per_tile)
+        bh, bw = min(per_tile, sub.shape[0]), min(per_tile, sub.shape[1])
+        blocks = sub[: th * bh, : tw * bw].reshape(th, bh, tw, bw).transpose(0, 2, 1, 3).reshape(th, tw, bh * bw)
+        shift = np.median(blocks, axis=2).astype(np.float32)
+        if float(np.abs(shift).max()) < LIGHT_MIN_SHIFT:
+            return bg_u8  # steady light: the common case costs next to nothing
+        size = (roi.shape[1], roi.shape[0])
+        lit = cv2.add(self._background, cv2.resize(shift, size, interpolation=cv2.INTER_LINEAR))
+        return cv2.convertScaleAbs(np.maximum(lit, 0, out=lit))
 
     def _threshold_maps(self, absdiff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full and weak per-pixel thresholds (uint8) from the tiles' noise level."""
@@ -166,7 +192,9 @@ class MotionDetector:
             cv2.resize(np.clip(m, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in (full, weak)
         )
 
-    def _blobs(self, fg: np.ndarray, fg_strong: np.ndarray, absdiff: np.ndarray, roi: np.ndarray) -> list[Candidate]:
+    def _blobs(
+        self, fg: np.ndarray, fg_strong: np.ndarray, absdiff: np.ndarray, roi: np.ndarray, lit: np.ndarray
+    ) -> list[Candidate]:
         """Blobs of ``fg`` (pooled 4x4 so a streak or a split object stays one), each
         measured at full resolution. Vectorised over the changed pixels, which are
         few, so the cost does not grow with the number of blobs.
@@ -190,7 +218,7 @@ class MotionDetector:
         area = np.bincount(lab, minlength=n)
         cx = np.bincount(lab, weights=weight * xs, minlength=n)
         cy = np.bincount(lab, weights=weight * ys, minlength=n)
-        signed = roi[ys, xs].astype(np.float64) - self._background_u8[ys, xs]
+        signed = roi[ys, xs].astype(np.float64) - lit[ys, xs]
         contrast = np.bincount(lab, weights=signed, minlength=n)
         strong = np.bincount(lab, weights=(fg_strong[ys, xs] > 0), minlength=n) > 0
         order = np.argsort(-area[1:])[: self.max_candidates] + 1

@@ -54,6 +54,16 @@ class PhysicsRules:
     max_first_speed_mps: float = 8.0
     min_descent_px: float = 25.0  # less leaves the physics fit no lever arm
     strong_contrast: float = 20.0  # grey levels
+    # A chain of faint blobs (rain streaks, compression noise) can be strung into a
+    # parabola; a thrown object is seen clearly in most of its sightings.
+    min_strong_share: float = 0.6
+    min_median_contrast: float = 8.0  # grey levels
+    # One object's blob changes size smoothly from frame to frame (tumbling, blur);
+    # a chain of different things jumps between sizes. Median |log area ratio|.
+    max_area_jump: float = 0.8
+    # Thrown things range from a bottle cap to a chair; a blob over a metre across is
+    # a car, a person or a shadow passing in front of the facade.
+    max_size_m: float = 1.2
     release_speed_mps: float = 2.0  # faster than this at the first sighting -> extrapolate back to rest
 
 
@@ -169,6 +179,20 @@ def judge_trajectory(
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
     strong = strong[keep] if strong is not None else None
+    if strong is not None and contrast is not None:
+        strong_share = float(np.mean(strong))
+        median_contrast = float(np.median(np.abs(contrast[keep])))
+        if strong_share < rules.min_strong_share or median_contrast < rules.min_median_contrast:
+            return Verdict(False, f"too faint for an object ({strong_share:.0%} clear sightings, "
+                           f"median contrast {median_contrast:.0f})", descent_m=descent_m)
+    if area_px is not None and keep.sum() > 2:
+        log_area = np.log(np.maximum(area_px[keep], 1.0))
+        jump = float(np.median(np.abs(np.diff(log_area))))
+        if jump > rules.max_area_jump:
+            return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings", descent_m=descent_m)
+        size_m = float(np.sqrt(np.median(area_px[keep]))) * m_per_px
+        if size_m > rules.max_size_m:
+            return Verdict(False, f"{size_m:.1f} m across: too big for a thrown object", descent_m=descent_m)
     n = len(tau)
     # Smoothness: a cubic in time follows ballistic and drag-limited falls alike; a
     # flapping bird, a swaying leaf or an insect leaves a large misfit.

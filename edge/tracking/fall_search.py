@@ -1,0 +1,251 @@
+"""Fall search: follow likely falls through the recent candidates, sharing them.
+
+The tracker assigns each candidate to one track. In clutter (textured facades in
+daylight, rain, compression noise: 100-200 blobs a frame) that exclusivity is what
+loses small throws: a long-lived chain of noise blobs near the object's path takes
+the object's sightings, follows it for a few frames and drifts off again, so the fall
+ends up in pieces that each descend too little to be judged.
+
+The fall search keeps the candidates of the last few seconds. Whenever a track's
+latest sightings move down the image like something falling, it starts a hypothesis
+from them and grows it backwards through the kept frames to the release and,
+frame by frame, forwards as the object falls, always taking the candidate nearest to
+the hypothesis' own prediction, whether or not a track (or another hypothesis) took
+it too. Hypotheses are ordinary ``Track`` objects, judged by the same physics gate.
+
+Coordinates: full-image px (x right, y down); times: seconds of the stream.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.motion.candidate import Candidate
+from edge.tracking.track import Track
+
+HYPOTHESIS_IDS_FROM = 1_000_000_000  # keeps hypothesis ids apart from the tracker's
+SEED_POINTS = 4
+PREDICT_POINTS = 10  # a local fit: perspective bends a long fall's image path
+STALL_POINTS = 8
+STALL_DESCENT_PX = 4.0  # less descent over the last STALL_POINTS sightings ends a hypothesis
+
+
+@dataclass(frozen=True)
+class _KeptFrame:
+    t_s: float
+    xy_px: np.ndarray  # (N, 2) candidate centroids
+    candidates: list[Candidate]
+
+
+class FallSearch:
+    """Hypotheses of falling objects, grown over shared candidates.
+
+    ``history_s``: how far back a new hypothesis may reach for its release.
+    ``gate_px``: base distance from the prediction; ``gate_speed_share``: extra gate per
+    px of motion since the last sighting. ``min_seed_speed_px``: how fast (px per
+    frame, downwards) a track's latest sightings must move to start a hypothesis.
+    """
+
+    def __init__(
+        self,
+        max_gap: int = 6,
+        history_s: float = 3.0,
+        gate_px: float = 5.0,
+        gate_speed_share: float = 0.3,
+        min_seed_speed_px: float = 1.5,
+        max_seed_misfit_px: float = 2.0,
+        max_hypotheses: int = 64,
+    ) -> None:
+        self.max_gap = max_gap
+        self.history_s = history_s
+        self.gate_px = gate_px
+        self.gate_speed_share = gate_speed_share
+        self.min_seed_speed_px = min_seed_speed_px
+        self.max_seed_misfit_px = max_seed_misfit_px
+        self.max_hypotheses = max_hypotheses
+        self.hypotheses: list[Track] = []
+        self._frames: deque[_KeptFrame] = deque()
+        self._ids = itertools.count(HYPOTHESIS_IDS_FROM)
+        self.started = 0
+
+    def update(self, t_s: float, candidates: list[Candidate], moved: list[Track]) -> tuple[list[Track], list[Track]]:
+        """Advance to frame time ``t_s``; ``moved`` are the tracker's tracks updated now.
+
+        Returns (hypotheses updated this frame, hypotheses ended).
+        """
+        xy = np.array([[c.x_px, c.y_px] for c in candidates]) if candidates else np.zeros((0, 2))
+        frame = _KeptFrame(t_s, xy, candidates)
+        self._frames.append(frame)
+        while self._frames and t_s - self._frames[0].t_s > self.history_s:
+            self._frames.popleft()
+
+        updated: list[Track] = []
+        alive: list[Track] = []
+        ended: list[Track] = []
+        for hyp in self.hypotheses:
+            if self._extend(hyp, frame):
+                updated.append(hyp)
+            else:
+                hyp.missed += 1
+            (ended if hyp.missed > self.max_gap or _stopped_falling(hyp) else alive).append(hyp)
+        self.hypotheses = alive
+
+        ends = {(round(h.t_s[-1], 4), round(h.x_px[-1], 1), round(h.y_px[-1], 1)) for h in alive if h.missed == 0}
+        for track in moved:
+            if not _is_seed(track, self.min_seed_speed_px, self.max_seed_misfit_px):
+                continue
+            if (round(track.t_s[-1], 4), round(track.x_px[-1], 1), round(track.y_px[-1], 1)) in ends:
+                continue  # this fall is followed already
+            hyp = self._grow(track)
+            self.started += 1
+            self.hypotheses.append(hyp)
+            updated.append(hyp)
+            ends.add((round(hyp.t_s[-1], 4), round(hyp.x_px[-1], 1), round(hyp.y_px[-1], 1)))
+        if len(self.hypotheses) > self.max_hypotheses:
+            # The longest hypotheses carry the most evidence; new ones are cheap to seed again.
+            self.hypotheses.sort(key=len, reverse=True)
+            ended.extend(self.hypotheses[self.max_hypotheses :])
+            del self.hypotheses[self.max_hypotheses :]
+            updated = [h for h in updated if h in self.hypotheses]
+        return updated, ended
+
+    def _gate_px(self, speed_px_s: float, gap_s: float, misfit_px: float, n_points: int, unseen: int) -> float:
+        # A smooth fall's next position is predicted to about its misfit; each frame it
+        # goes unseen adds a share of a frame's motion.
+        unseen_s = gap_s
+        gate = self.gate_px * (1 + 0.5 * unseen) + self.gate_speed_share * speed_px_s * unseen_s + 2.0 * misfit_px
+        # Until a curve fits, the acceleration is unknown: a fall's next step can be
+        # well off the straight line.
+        return max(gate, 12.0) if n_points < 5 else gate
+
+    def _nearest(self, frame: _KeptFrame, t_pts: np.ndarray, xy_pts: np.ndarray, unseen: int) -> int | None:
+        """Index of the candidate of ``frame`` nearest to the prediction from the points, if in the gate."""
+        if len(frame.xy_px) == 0:
+            return None
+        pred, speed, misfit = _predict(t_pts, xy_pts, frame.t_s)
+        gap_s = abs(frame.t_s - (t_pts[-1] if frame.t_s > t_pts[-1] else t_pts[0]))
+        gate = self._gate_px(speed, gap_s, misfit, len(t_pts), unseen)
+        d = np.hypot(frame.xy_px[:, 0] - pred[0], frame.xy_px[:, 1] - pred[1])
+        k = int(np.argmin(d))
+        return k if d[k] <= gate else None
+
+    def _extend(self, hyp: Track, frame: _KeptFrame) -> bool:
+        n = min(len(hyp), PREDICT_POINTS)
+        t_pts = np.asarray(hyp.t_s[-n:])
+        xy_pts = np.column_stack([hyp.x_px[-n:], hyp.y_px[-n:]])
+        k = self._nearest(frame, t_pts, xy_pts, hyp.missed)
+        if k is None:
+            return False
+        hyp.add(frame.t_s, frame.candidates[k])
+        return True
+
+    def _grow(self, seed: Track) -> Track:
+        """A hypothesis from the seed's latest sightings, grown back through the kept frames."""
+        hyp = Track(track_id=next(self._ids))
+        for i in range(len(seed) - SEED_POINTS, len(seed)):
+            hyp.add(seed.t_s[i], _candidate_of(seed, i))
+        first_t = hyp.t_s[0]
+        missed = 0
+        earlier: list[tuple[float, Candidate]] = []
+        for frame in reversed(self._frames):
+            if frame.t_s >= first_t - 1e-9:
+                continue
+            ts = [t for t, _ in reversed(earlier)] + hyp.t_s[:PREDICT_POINTS]
+            xs = [c.x_px for _, c in reversed(earlier)] + hyp.x_px[:PREDICT_POINTS]
+            ys = [c.y_px for _, c in reversed(earlier)] + hyp.y_px[:PREDICT_POINTS]
+            m = min(len(ts), PREDICT_POINTS)
+            k = self._nearest(frame, np.asarray(ts[:m]), np.column_stack([xs[:m], ys[:m]]), missed)
+            if k is None:
+                missed += 1
+                if missed > self.max_gap:
+                    break
+                continue
+            missed = 0
+            earlier.append((frame.t_s, frame.candidates[k]))
+            if len(earlier) >= STALL_POINTS and earlier[-STALL_POINTS][1].y_px - earlier[-1][1].y_px < STALL_DESCENT_PX:
+                break  # back at rest: the release, or something that never fell
+        if earlier:
+            older = Track(track_id=hyp.track_id)
+            for t, c in reversed(earlier):
+                older.add(t, c)
+            hyp.prepend(older)
+        return hyp
+
+
+def _stopped_falling(hyp: Track) -> bool:
+    """A falling object keeps going down while it is in view; a hypothesis whose latest
+    sightings no longer descend has latched onto something that stays put."""
+    if len(hyp) < STALL_POINTS:
+        return False
+    return hyp.y_px[-1] - hyp.y_px[-STALL_POINTS] < STALL_DESCENT_PX
+
+
+def _candidate_of(track: Track, i: int) -> Candidate:
+    return Candidate(
+        x_px=track.x_px[i], y_px=track.y_px[i], area_px=track.area_px[i], width_px=0, height_px=0,
+        contrast=track.contrast[i], strong=track.strong[i],
+    )
+
+
+def _is_seed(track: Track, min_speed_px: float, max_misfit_px: float) -> bool:
+    """Do the track's latest sightings move steadily down the image, fast enough?"""
+    if len(track) < SEED_POINTS or track.missed:
+        return False
+    t = np.asarray(track.t_s[-SEED_POINTS:])
+    y = np.asarray(track.y_px[-SEED_POINTS:])
+    x = np.asarray(track.x_px[-SEED_POINTS:])
+    dt = np.diff(t)
+    frame_s = float(dt.min())
+    if frame_s <= 0 or (t[-1] - t[0]) > 2.0 * (SEED_POINTS - 1) * frame_s:
+        return False
+    if np.any(np.diff(y) <= 0) or not any(track.strong[-SEED_POINTS:]):
+        return False
+    vy = float(np.polyfit(t, y, 1)[0]) * frame_s
+    if vy < min_speed_px:
+        return False
+    _, misfit = _line_misfit(t, np.column_stack([x, y]))
+    return misfit <= max_misfit_px
+
+
+def _line_misfit(t: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, float]:
+    vander = np.vander(t - t[-1], 2)
+    coeffs, *_ = np.linalg.lstsq(vander, xy, rcond=None)
+    resid = xy - vander @ coeffs
+    return coeffs, float(np.sqrt(np.mean(resid * resid)))
+
+
+def _predict(t_pts: np.ndarray, xy_pts: np.ndarray, t_new: float) -> tuple[np.ndarray, float, float]:
+    """Position at ``t_new`` from a polynomial through the points; (xy, speed px/s, misfit px).
+
+    One point far off the others (a blob of clutter taken while the object was
+    hidden) is left out, so it does not bend the prediction.
+    """
+    n = len(t_pts)
+    if n == 1:
+        return xy_pts[0], 0.0, 0.0
+    t0 = t_pts[-1] if t_new >= t_pts[-1] else t_pts[0]
+    degree = 2 if n >= 5 else 1
+    coeffs, resid = _polyfit(t_pts - t0, xy_pts, degree)
+    err = np.hypot(resid[:, 0], resid[:, 1])
+    if n >= 6:
+        worst = int(np.argmax(err))
+        rest = np.delete(err, worst)
+        if err[worst] > max(2.0, 3.0 * float(np.sqrt(np.mean(rest * rest)))):
+            keep = np.arange(n) != worst
+            coeffs, resid = _polyfit(t_pts[keep] - t0, xy_pts[keep], degree)
+            n -= 1
+    misfit = float(np.sqrt(np.sum(resid * resid) / (2 * max(1, n - degree - 1))))
+    dt = t_new - t0
+    powers = np.array([dt ** (degree - i) for i in range(degree + 1)])
+    dpowers = np.array([(degree - i) * dt ** max(0, degree - i - 1) for i in range(degree + 1)])
+    return powers @ coeffs, float(np.hypot(*(dpowers @ coeffs))), misfit
+
+
+def _polyfit(tau: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    vander = np.vander(tau, degree + 1)
+    coeffs, *_ = np.linalg.lstsq(vander, xy, rcond=None)
+    return coeffs, xy - vander @ coeffs
