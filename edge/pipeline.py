@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SEGMENT_WINDOW_S = 3.0  # how far back a throw's start is looked for in a long track
 HYPOTHESIS_GAP_S = 0.25  # longest blind spell of a fall-search hypothesis
+DUPLICATE_MEMORY_S = 5.0  # how long an ended alarm still suppresses a second one on its object
+DUPLICATE_SIGHTINGS = 8  # latest common sightings compared to call two tracks one object
+DUPLICATE_DISTANCE_PX = 15.0
 
 
 @dataclass
@@ -63,6 +66,7 @@ class DetectionPipeline:
         self.stats = PipelineStats()
         self._motion: MotionDetector | None = None
         self._events: dict[str, Track] = {}
+        self._ended_events: list[Track] = []  # alarmed tracks that ended within DUPLICATE_MEMORY_S
         self._frame_size: tuple[int, int] | None = None
         d = config.detection
         self._rules = [
@@ -107,8 +111,10 @@ class DetectionPipeline:
         self.stats.tracks_started = self.tracker.started
         for track in ended:
             self._verified_at.pop(track.track_id, None)
-            if track.event_id:
-                self._events.pop(track.event_id, None)
+            if track.event_id and self._events.pop(track.event_id, None) is not None:
+                self._ended_events.append(track)
+        # Another track may still be on an alarmed object whose own track ended.
+        self._ended_events = [t for t in self._ended_events if frame.t_s - t.t_s[-1] <= DUPLICATE_MEMORY_S]
         events: list[Event] = []
         for track in updated:
             if track.event_id in self._events:
@@ -227,15 +233,17 @@ class DetectionPipeline:
         return score
 
     def _duplicates_live_event(self, track: Track) -> bool:
-        """Two tracks on one object (a split blob) must not raise two alarms."""
-        for other in self._events.values():
-            common = set(np.round(track.t_s, 3)) & set(np.round(other.t_s, 3))
+        """Two tracks on one object (a split blob, a track and a hypothesis) must not raise two alarms."""
+        # Judged on their latest common sightings: a track that wandered in clutter
+        # before it came upon the alarmed object is on that object now all the same.
+        a = {round(t, 3): (x, y) for t, x, y in zip(track.t_s, track.x_px, track.y_px, strict=True)}
+        for other in [*self._events.values(), *self._ended_events]:
+            b = {round(t, 3): (x, y) for t, x, y in zip(other.t_s, other.x_px, other.y_px, strict=True)}
+            common = sorted(a.keys() & b.keys())[-DUPLICATE_SIGHTINGS:]
             if len(common) < 3:
                 continue
-            a = {round(t, 3): (x, y) for t, x, y in zip(track.t_s, track.x_px, track.y_px, strict=True)}
-            b = {round(t, 3): (x, y) for t, x, y in zip(other.t_s, other.x_px, other.y_px, strict=True)}
             dist = [np.hypot(a[t][0] - b[t][0], a[t][1] - b[t][1]) for t in common]
-            if float(np.median(dist)) < 15.0:
+            if float(np.median(dist)) < DUPLICATE_DISTANCE_PX:
                 return True
         return False
 

@@ -9,7 +9,9 @@ import pytest
 from scenes import FPS, H, W, falling, flat_config, frames, metres_to_px, spot
 
 from edge.events.event import Event
+from edge.motion.candidate import Candidate
 from edge.pipeline import DetectionPipeline
+from edge.tracking.track import Track
 
 
 def run(draw: Callable[[np.ndarray, float], None], seconds: float = 3.0, **kw: object) -> list[Event]:
@@ -146,3 +148,28 @@ def test_camera_shake_gives_no_event_and_a_throw_during_shake_is_still_found() -
     assert len(events) == 1
     assert events[0].origin.floor == 9
     assert pipeline.stats.frames_disturbed >= 3
+
+
+def _track(track_id: int, points: list[tuple[float, float, float]]) -> Track:
+    track = Track(track_id=track_id)
+    for t, x, y in points:
+        track.add(t, Candidate(x_px=x, y_px=y, area_px=6, width_px=4, height_px=4, contrast=-30.0))
+    return track
+
+
+def test_a_track_that_comes_upon_an_alarmed_object_late_raises_no_second_alarm() -> None:
+    """A track that wandered in clutter and then took over an alarmed object is that
+    object now, even after the alarmed track itself ended."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    times = [i / FPS for i in range(25)]
+    fall = [(t, 300.0 + 10 * t, 60.0 + 250 * t * t) for t in times]
+    alarmed = _track(1, fall[:20])
+    wanderer = _track(2, [(t, 150.0 + 3 * i, 300.0) for i, (t, _, _) in enumerate(fall[:12])] + fall[12:])
+    elsewhere = _track(3, [(t, x + 120.0, y) for t, x, y in fall])
+    pipeline._events["alarm"] = alarmed
+    assert pipeline._duplicates_live_event(wanderer)
+    assert not pipeline._duplicates_live_event(elsewhere)
+    # The alarmed track ends; for a few seconds it still counts.
+    pipeline._events.clear()
+    pipeline._ended_events.append(alarmed)
+    assert pipeline._duplicates_live_event(wanderer)

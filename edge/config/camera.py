@@ -110,7 +110,7 @@ class DetectionConfig(_Strict):
         default=2.0, ge=0.5, le=20.0, description="Alarm only after the object fell this many floors."
     )
     early_alarm_floors: float = Field(
-        default=1.5,
+        default=1.0,
         ge=0.5,
         le=20.0,
         description="Alarm already after this many floors when the fall is clean free fall "

@@ -24,10 +24,41 @@ class SceneResult:
     false_alarms: list[dict[str, Any]]
     distractors: list[str] = field(default_factory=list)
     miss_reasons: dict[str, dict[str, Any]] = field(default_factory=dict)  # throw id -> explain_miss()
+    # The truth's rule for "observable" throws; None: the set predates visibility truth.
+    visibility_rule: dict[str, float] | None = None
 
 
 def _ratio(hit: int, total: int) -> float | None:
     return round(hit / total, 4) if total else None
+
+
+def _rates(groups: dict[str, list[bool]]) -> dict[str, dict[str, Any]]:
+    return {k: {"recall": _ratio(sum(v), len(v)), "n": len(v)} for k, v in sorted(groups.items())}
+
+
+def _observable_recall(results: list[SceneResult]) -> dict[str, Any]:
+    """Recall over the throws a camera could see well enough for the default alarm rule
+    (the truth's ``observable``), overall and by kind, size and both; {} for sets whose
+    truth predates visibility (any scene without a rule)."""
+    if not results or any(r.visibility_rule is None for r in results):
+        return {}
+    seen = [m for r in results for m in r.matches if m.throw["observable"]]
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    by_size: dict[str, list[bool]] = defaultdict(list)
+    by_kind_size: dict[str, list[bool]] = defaultdict(list)
+    for m in seen:
+        hit, kind, bucket = m.event is not None, m.throw["kind"], size_bucket(float(m.throw["size_px"]))
+        by_kind[kind].append(hit)
+        by_size[bucket].append(hit)
+        by_kind_size[f"{kind} {bucket}"].append(hit)
+    return {
+        "throws_observable": len(seen),
+        "recall_observable": _ratio(sum(m.event is not None for m in seen), len(seen)),
+        "recall_observable_by_kind": _rates(by_kind),
+        "recall_observable_by_size": _rates(by_size),
+        "recall_observable_by_kind_and_size": _rates(by_kind_size),
+        "observable_rule": results[0].visibility_rule,
+    }
 
 
 def build_report(results: list[SceneResult]) -> dict[str, Any]:
@@ -52,9 +83,6 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
                 column_exact.append(o["column"] == t["column"])
                 latencies.append(m.event["detected_at"] - t["t_release"])
 
-    def rates(groups: dict[str, list[bool]]) -> dict[str, dict[str, Any]]:
-        return {k: {"recall": _ratio(sum(v), len(v)), "n": len(v)} for k, v in sorted(groups.items())}
-
     video_h = sum(r.video_s for r in results) / 3600.0
     fa = sum(len(r.false_alarms) for r in results)
     distractor = [r for r in results if r.distractor_only]
@@ -70,10 +98,11 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
         "throws": len(throws),
         "video_s": round(sum(r.video_s for r in results), 2),
         "recall": _ratio(sum(m.event is not None for m in throws), len(throws)),
-        "recall_by_kind": rates(by_kind),
-        "recall_by_size": rates(by_size),
-        "recall_by_kind_and_size": rates(by_kind_size),
-        "recall_by_class": rates(by_class),
+        "recall_by_kind": _rates(by_kind),
+        "recall_by_size": _rates(by_size),
+        "recall_by_kind_and_size": _rates(by_kind_size),
+        "recall_by_class": _rates(by_class),
+        **_observable_recall(results),
         "floor_exact": _ratio(sum(floor_exact), len(floor_exact)),
         "floor_within_one": _ratio(sum(floor_within1), len(floor_within1)),
         "column_exact": _ratio(sum(column_exact), len(column_exact)),
@@ -99,6 +128,7 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
                 "class": m.throw["class"],
                 "size_px": m.throw["size_px"],
                 "floor": m.throw["floor"],
+                **({"observable": m.throw["observable"]} if "observable" in m.throw else {}),
                 **r.miss_reasons.get(m.throw.get("id", ""), {}),
             }
             for r in results
@@ -108,30 +138,33 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
     }
 
 
-def format_table(report: dict[str, Any]) -> str:
-    def pct(v: float | None) -> str:
-        return "  n/a" if v is None else f"{100 * v:5.1f}%"
+def _pct(v: float | None) -> str:
+    return "  n/a" if v is None else f"{100 * v:5.1f}%"
 
+
+def format_table(report: dict[str, Any]) -> str:
     lines = [
         f"scenes {report['scenes']}, throws {report['throws']}, video {report['video_s']:.0f} s",
         "",
-        f"{'recall':32s} {pct(report['recall'])}",
+        f"{'recall':32s} {_pct(report['recall'])}",
     ]
     for title, key in (("by kind", "recall_by_kind"), ("by size", "recall_by_size"),
                        ("by kind and size", "recall_by_kind_and_size"), ("by class", "recall_by_class")):
         lines.append(f"  {title}")
         for name, v in report[key].items():
-            lines.append(f"    {name:28s} {pct(v['recall'])}  (n={v['n']})")
+            lines.append(f"    {name:28s} {_pct(v['recall'])}  (n={v['n']})")
     lat_med, lat_p95 = report["latency_median_s"], report["latency_p95_s"]
     lines += [
-        f"{'origin floor exact':32s} {pct(report['floor_exact'])}",
-        f"{'origin floor within one':32s} {pct(report['floor_within_one'])}",
-        f"{'origin column exact':32s} {pct(report['column_exact'])}",
+        f"{'origin floor exact':32s} {_pct(report['floor_exact'])}",
+        f"{'origin floor within one':32s} {_pct(report['floor_within_one'])}",
+        f"{'origin column exact':32s} {_pct(report['column_exact'])}",
         f"{'false alarms':32s} {report['false_alarms']:6d}  ({report['false_alarms_per_hour']} per hour)",
         f"{'  on distractor-only scenes':32s} {report['distractor_only_false_alarms']:6d}"
         f"  ({report['distractor_only_false_alarms_per_hour']} per hour)",
         f"{'latency median / p95':32s} {lat_med} s / {lat_p95} s",
         f"{'realtime factor':32s} {report['realtime_factor']}x  {report['realtime_factor_by_resolution']}",
+        "",
+        *_observable_lines(report),
     ]
     explained = [m for m in report["missed"] if "why" in m]
     if explained:
@@ -143,3 +176,23 @@ def format_table(report: dict[str, Any]) -> str:
             for m in explained
         ]
     return "\n".join(lines)
+
+
+def _observable_lines(report: dict[str, Any]) -> list[str]:
+    """The observable-throws section of the table (new lines only: the ones above stay
+    as they were for the tools that parse them)."""
+    rule = report.get("observable_rule")
+    if rule is None:
+        return ["observable throws: n/a (this set's ground truth predates visibility truth; re-synthesize it)"]
+    lines = [
+        f"observable throws (seen over >= {rule['min_descent_floors']:g} floors, "
+        f"contrast >= {rule['min_contrast_grey']:g}, not behind trees): "
+        f"{report['throws_observable']} of {report['throws']}",
+        f"  {'recall (observable)':30s} {_pct(report['recall_observable'])}",
+    ]
+    for title, key in (("by kind", "recall_observable_by_kind"), ("by size", "recall_observable_by_size"),
+                       ("by kind and size", "recall_observable_by_kind_and_size")):
+        lines.append(f"    {title}")
+        for name, v in report[key].items():
+            lines.append(f"      {name:26s} {_pct(v['recall'])}  (n={v['n']})")
+    return lines

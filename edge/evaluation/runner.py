@@ -48,6 +48,7 @@ def evaluate_scene(
         false_alarms=false_alarms,
         distractors=sorted({d["class"] for d in truth.get("distractors", [])}),
         miss_reasons=reasons,
+        visibility_rule=truth.get("visibility_rule"),
     )
 
 

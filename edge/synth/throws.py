@@ -21,11 +21,25 @@ from edge.synth.canvas import FrameCanvas, RenderContext, draw_sprite
 from edge.synth.facade_layout import FacadeLayout
 from edge.synth.lighting import Lighting
 from edge.synth.objects import ObjectClass, ObjectKind, choose_class, object_class
-from edge.synth.splat import exposure_times
+from edge.synth.splat import blob_alpha, exposure_times
 
 SIZE_BINS_PX = ((1.0, 2.0), (2.0, 4.0), (4.0, 15.0))
 _END_SCAN_DT_S = 0.002
 _CONTRAST = {"day": (35.0, 110.0), "dusk": (20.0, 60.0), "night_ir": (25.0, 80.0)}
+_LUMA_BGR = np.array([0.114, 0.587, 0.299])  # BT.601 weights, as cv2's BGR2GRAY
+
+# When the ground truth calls a throw frame visible and a throw observable. A frame is
+# visible when the object's centre is inside the frame, the trees cover less than
+# VISIBLE_MAX_TREE_COVER of it (they are painted over falling objects, and the camera
+# config masks them out), and its drawn grey level differs from the static background
+# by at least VISIBLE_MIN_CONTRAST_GREY: the motion stage ignores changes under 6 grey
+# levels (motion.min_contrast) and the synth adds 5-7.5 grey levels of sensor noise, so
+# fainter objects drown in noise and H.264 quantisation. A throw is observable when its
+# visible frames span at least OBSERVABLE_MIN_DESCENT_FLOORS of the facade: the
+# detector's default alarm rule (detection.min_descent_floors) cannot fire on less.
+VISIBLE_MIN_CONTRAST_GREY = 10.0
+VISIBLE_MAX_TREE_COVER = 0.5
+OBSERVABLE_MIN_DESCENT_FLOORS = 2.0
 
 
 class ThrowPlanError(ValueError):
@@ -72,35 +86,53 @@ class Throw:
         return pos
 
     def draw(self, canvas: FrameCanvas, ctx: RenderContext) -> None:
-        t_land = self.t_release_s + self.path.duration_s
-        if (
-            canvas.t_s + ctx.lighting.exposure_s / 2 < self.t_release_s
-            or canvas.t_s - ctx.lighting.exposure_s / 2 > t_land
-        ):
+        shot = self._exposure(canvas.t_s, ctx)
+        if shot is None:
             return
-        cam = ctx.camera
-        ends, _ = cam.project(self.position_at(canvas.t_s + np.array([-0.5, 0.5]) * ctx.lighting.exposure_s))
-        speed = float(np.linalg.norm(ends[1] - ends[0])) / ctx.lighting.exposure_s
-        ts = exposure_times(canvas.t_s, ctx.lighting.exposure_s, speed)
-        ts = ts[(ts >= self.t_release_s) & (ts <= t_land)]
-        if len(ts) == 0:
-            return
-        pos = self.position_at(ts)
-        px, depth = cam.project(pos)
-        if np.any(depth <= 0.1):
-            return
+        ts, pos, px, depth = shot
+        semi_axes, angle = self._shape(ts, depth, ctx.camera)
+        colour = self._drawn_colour(ts, pos, ctx)
+        draw_sprite(canvas, px, semi_axes, angle, colour, behind_trees=True)
+
+    def _shape(self, ts: np.ndarray, depth: np.ndarray, camera: PinholeCamera) -> tuple[np.ndarray, np.ndarray]:
+        """Ellipse semi-axes (K, 2) px (major, minor) and angles (K,) rad at instants ts, depths m."""
         tau = ts - self.t_release_s
-        major = cam.focal_px * self.size_m / depth / 2
+        major = camera.focal_px * self.size_m / depth / 2
         tumble = np.abs(np.cos(2 * math.pi * self.tumble_hz * tau + self.phase))
         minor = major * (self.cls.aspect + (1 - self.cls.aspect) * tumble)
         angle = self.phase + 2 * math.pi * self.spin_hz * tau
+        return np.stack([major, minor], axis=1), angle
+
+    def _exposure(
+        self, t_s: float, ctx: RenderContext
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The instants of the shutter window at video time t_s that fall inside the flight,
+        with world metres, unshaken image px and depth m there; None when nothing is drawn."""
+        t_land = self.t_release_s + self.path.duration_s
+        if t_s + ctx.lighting.exposure_s / 2 < self.t_release_s or t_s - ctx.lighting.exposure_s / 2 > t_land:
+            return None
+        cam = ctx.camera
+        ends, _ = cam.project(self.position_at(t_s + np.array([-0.5, 0.5]) * ctx.lighting.exposure_s))
+        speed = float(np.linalg.norm(ends[1] - ends[0])) / ctx.lighting.exposure_s
+        ts = exposure_times(t_s, ctx.lighting.exposure_s, speed)
+        ts = ts[(ts >= self.t_release_s) & (ts <= t_land)]
+        if len(ts) == 0:
+            return None
+        pos = self.position_at(ts)
+        px, depth = cam.project(pos)
+        if np.any(depth <= 0.1):
+            return None
+        return ts, pos, px, depth
+
+    def _drawn_colour(self, ts: np.ndarray, pos: np.ndarray, ctx: RenderContext) -> np.ndarray:
+        """Display BGR of the sprite over the exposure instants ts at world metres pos."""
+        tau = ts - self.t_release_s
         # Glints as faces turn towards the light; IR falloff as it nears the camera.
         flicker = 1.0 + 0.2 * np.sin(4 * math.pi * self.tumble_hz * tau + 2 * self.phase)
-        d_release = float(np.linalg.norm(np.asarray(self.release_m) - cam.centre_m))
-        d_now = float(np.linalg.norm(pos.mean(axis=0) - cam.centre_m))
+        d_release = float(np.linalg.norm(np.asarray(self.release_m) - ctx.camera.centre_m))
+        d_now = float(np.linalg.norm(pos.mean(axis=0) - ctx.camera.centre_m))
         gain = float(ctx.lighting.falloff(d_now) / ctx.lighting.falloff(d_release)) * float(flicker.mean())
-        colour = np.clip(self.release_colour(ctx) * gain, 0, 255)
-        draw_sprite(canvas, px, np.stack([major, minor], axis=1), angle, colour, behind_trees=True)
+        return np.clip(self.release_colour(ctx) * gain, 0, 255)
 
     def release_colour(self, ctx: RenderContext) -> np.ndarray:
         """Display BGR whose grey level differs from the background at release by contrast."""
@@ -118,9 +150,7 @@ class Throw:
     def truth(
         self, camera: PinholeCamera, fps: float, n_frames: int, shift_of: Callable[[int], tuple[int, int]], facade: str
     ) -> dict[str, object]:
-        first = math.ceil(self.t_release_s * fps - 1e-9)
-        last = min(n_frames - 1, math.floor(self.t_end_s * fps + 1e-9))
-        idx = np.arange(first, last + 1)
+        idx = self._frame_indices(fps, n_frames)
         traj: list[list[float]] = []
         sizes: list[float] = []
         if len(idx):
@@ -150,6 +180,54 @@ class Throw:
             "trajectory": traj,
         }
 
+    def _frame_indices(self, fps: float, n_frames: int) -> np.ndarray:
+        """Indices of the frames whose times lie in the visible flight (the trajectory's)."""
+        first = math.ceil(self.t_release_s * fps - 1e-9)
+        last = min(n_frames - 1, math.floor(self.t_end_s * fps + 1e-9))
+        return np.arange(first, last + 1)
+
+    def visibility(
+        self,
+        ctx: RenderContext,
+        n_frames: int,
+        shift_of: Callable[[int], tuple[int, int]],
+        tree_cover_of: Callable[[int, float, float], float],
+        floor_height_m: float,
+    ) -> dict[str, object]:
+        """How much of the fall a camera could see, per frame of ``truth()``'s trajectory.
+
+        Computed from the scene, not from rendered frames: the colour ``draw()`` would
+        give the object against ``ctx.background_luma`` (grey levels before noise and
+        H.264). ``tree_cover_of(frame index, x_px, y_px)``: tree coverage 0-1 at a point
+        of that frame (shaken px, as in the video). Descent is in facade metres as the
+        detector measures it: image points mapped onto the facade plane (Z = 0).
+        """
+        cam = ctx.camera
+        idx = self._frame_indices(ctx.fps, n_frames)
+        px, depth = cam.project(self.position_at(idx / ctx.fps))
+        shaken = px + np.array([shift_of(int(i)) for i in idx], np.float64).reshape(-1, 2)
+        in_image = cam.inside(shaken) & (depth > 0.1)
+        visible = np.zeros(len(idx), bool)
+        contrasts: list[float] = []
+        for k, i in enumerate(idx):
+            shot = self._exposure(i / ctx.fps, ctx)
+            if not in_image[k] or shot is None:
+                continue
+            ts, pos, shot_px, shot_depth = shot
+            grey = float(self._drawn_colour(ts, pos, ctx) @ _LUMA_BGR)
+            contrast = abs(grey - _luma_under(ctx, shot_px, *self._shape(ts, shot_depth, cam)))
+            contrasts.append(contrast)
+            covered = tree_cover_of(int(i), float(shaken[k, 0]), float(shaken[k, 1])) >= VISIBLE_MAX_TREE_COVER
+            visible[k] = contrast >= VISIBLE_MIN_CONTRAST_GREY and not covered
+        heights_m = cam.ray_to_plane_z(px[visible], 0.0)[:, 1]
+        floors = round(float(np.ptp(heights_m)) / floor_height_m, 3) if len(heights_m) else 0.0
+        return {
+            "visible": [int(v) for v in visible],
+            "contrast_median": round(float(np.median(contrasts)), 2) if contrasts else None,
+            "visible_descent_floors": floors,
+            "observable": floors >= OBSERVABLE_MIN_DESCENT_FLOORS,
+        }
+
 
 @dataclass(frozen=True)
 class ThrowRequest:
@@ -161,6 +239,23 @@ class ThrowRequest:
     floor: int | None = None
     column: int | None = None
     min_size_px: float = 1.0
+
+
+def _luma_under(ctx: RenderContext, px: np.ndarray, semi_axes_px: np.ndarray, angles_rad: np.ndarray) -> float:
+    """Mean grey level of the static scene under a sprite drawn at unshaken frame px,
+    weighted by its coverage: what the object replaces in the frame. Not
+    ``ctx.background_luma``'s 13-px patch: on a textured facade that patch's mean can
+    be tens of grey levels away from what lies under a small object."""
+    alpha, x0, y0 = blob_alpha(px, semi_axes_px, angles_rad)
+    lum, p = ctx.backdrop.luma, ctx.backdrop.pad_px
+    h, w = alpha.shape
+    # The backdrop is pad_px larger than the frame on every side; clip to it.
+    cx0, cy0 = max(0, x0 + p), max(0, y0 + p)
+    cx1, cy1 = min(lum.shape[1], x0 + p + w), min(lum.shape[0], y0 + p + h)
+    a = alpha[cy0 - y0 - p : cy1 - y0 - p, cx0 - x0 - p : cx1 - x0 - p].astype(np.float64)
+    if cx0 >= cx1 or cy0 >= cy1 or a.sum() <= 0:
+        return ctx.background_luma(float(px[:, 0].mean()), float(px[:, 1].mean()))
+    return float((a * lum[cy0:cy1, cx0:cx1]).sum() / a.sum())
 
 
 def _visible_flight_s(path: FallPath, camera: PinholeCamera, flutter: Callable[[np.ndarray], np.ndarray]) -> float:

@@ -2,18 +2,24 @@
 
 The config is the DESIGN.md camera contract (validated by ``edge.config.camera``);
 the ground truth lists every throw (release floor/column, times, per-frame image
-trajectory) and every distractor (class, times). Floats are rounded so the files are
-byte-identical for a seed.
+trajectory, per-frame visibility and whether enough of the fall was visible for the
+default alarm rule) and every distractor (class, times). Floats are rounded so the
+files are byte-identical for a seed.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from edge.synth.backdrop import Backdrop
+from edge.synth.backdrop import Backdrop, render_backdrop
+from edge.synth.canvas import RenderContext
+from edge.synth.distractors.tree_sway import TreeSway
 from edge.synth.scene import SceneSpec
+from edge.synth.throws import OBSERVABLE_MIN_DESCENT_FLOORS, VISIBLE_MAX_TREE_COVER, VISIBLE_MIN_CONTRAST_GREY
 
 
 def facade_corners_px(spec: SceneSpec) -> list[list[float]]:
@@ -44,8 +50,45 @@ def camera_config(spec: SceneSpec, video_name: str, backdrop: Backdrop) -> dict[
     return cfg
 
 
+def tree_cover(spec: SceneSpec, backdrop: Backdrop) -> Callable[[int, float, float], float]:
+    """Tree coverage 0-1 at (x_px, y_px) of frame i, in the frame's (shaken) px.
+
+    The same layer the renderer paints over sprites: the backdrop's trees, swayed by
+    the last active tree_sway (as the SCENERY stage leaves them), moved with the shake.
+    """
+    layer = backdrop.trees
+    sways = [d for d in spec.distractors if isinstance(d, TreeSway)]
+
+    @functools.lru_cache(maxsize=2)
+    def alpha_of(i: int) -> np.ndarray:
+        assert layer is not None
+        t_s, alpha = i / spec.fps, layer.alpha
+        for sway in sways:
+            if sway.active(t_s):
+                alpha = sway.swayed(layer, t_s)[1]
+        return alpha
+
+    def cover_at(i: int, x_px: float, y_px: float) -> float:
+        if layer is None:
+            return 0.0
+        alpha = alpha_of(i)
+        dx, dy = spec.shift_px(i)
+        col = round(x_px) - (layer.x0 - backdrop.pad_px + dx)
+        row = round(y_px) - (layer.y0 - backdrop.pad_px + dy)
+        if not (0 <= row < alpha.shape[0] and 0 <= col < alpha.shape[1]):
+            return 0.0
+        return float(alpha[row, col])
+
+    return cover_at
+
+
 def ground_truth(spec: SceneSpec) -> dict[str, Any]:
+    """The scene's ground truth. Draws the static backdrop again (deterministic from the
+    spec, on its own random stream) for the throws' visibility; renders no frame."""
     cam = spec.camera
+    backdrop = render_backdrop(spec.backdrop_rng, spec.layout, cam, spec.lighting, spec.trees)
+    ctx = RenderContext(cam, spec.lighting, backdrop, spec.fps, spec.duration_s)
+    cover = tree_cover(spec, backdrop)
     return {
         "scene_id": spec.scene_id,
         "seed": spec.seed,
@@ -76,7 +119,18 @@ def ground_truth(spec: SceneSpec) -> dict[str, Any]:
             }
         ],
         "exposure_s": round(spec.lighting.exposure_s, 5),
-        "throws": [t.truth(cam, spec.fps, spec.n_frames, spec.shift_px, spec.facade_name) for t in spec.throws],
+        "visibility_rule": {
+            "min_contrast_grey": VISIBLE_MIN_CONTRAST_GREY,
+            "max_tree_cover": VISIBLE_MAX_TREE_COVER,
+            "min_descent_floors": OBSERVABLE_MIN_DESCENT_FLOORS,
+        },
+        "throws": [
+            {
+                **t.truth(cam, spec.fps, spec.n_frames, spec.shift_px, spec.facade_name),
+                **t.visibility(ctx, spec.n_frames, spec.shift_px, cover, spec.layout.floor_height_m),
+            }
+            for t in spec.throws
+        ],
         "distractors": [d.truth() for d in spec.distractors],
     }
 

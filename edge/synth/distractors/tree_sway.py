@@ -30,14 +30,7 @@ class TreeSway(Distractor):
             return
         assert canvas.bgr is not None
         h, w = layer.alpha.shape
-        t = canvas.t_s
-        gust = 0.6 + 0.4 * math.sin(2 * math.pi * self.gust_hz * t + 1.3 * self.phase)
-        top_px = self.amplitude_frac * h * gust * math.sin(2 * math.pi * self.sway_hz * t + self.phase)
-        # Shear about the bottom row: the top moves by top_px, the ground line not at all.
-        k = -top_px / max(h - 1, 1)
-        m = np.float32([[1, k, -k * (h - 1)], [0, 1, 0]])
-        bgr = cv2.warpAffine(layer.bgr, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        alpha = cv2.warpAffine(layer.alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        bgr, alpha = self.swayed(layer, canvas.t_s)
         x0, y0 = canvas.trees.x0, canvas.trees.y0
         fh, fw = canvas.bgr.shape[:2]
         fx0, fy0, fx1, fy1 = max(x0, 0), max(y0, 0), min(x0 + w, fw), min(y0 + h, fh)
@@ -46,6 +39,18 @@ class TreeSway(Distractor):
         swayed = TreeLayer(bgr, alpha, x0, y0, layer.z_min_m)
         swayed.paint(canvas.bgr, (fx0, fy0, fx1, fy1))
         canvas.trees = swayed
+
+    def swayed(self, layer: TreeLayer, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """The layer's colour and coverage at t_s, leaning in its own (unmoved) box."""
+        h, w = layer.alpha.shape
+        gust = 0.6 + 0.4 * math.sin(2 * math.pi * self.gust_hz * t_s + 1.3 * self.phase)
+        top_px = self.amplitude_frac * h * gust * math.sin(2 * math.pi * self.sway_hz * t_s + self.phase)
+        # Shear about the bottom row: the top moves by top_px, the ground line not at all.
+        k = -top_px / max(h - 1, 1)
+        m = np.float32([[1, k, -k * (h - 1)], [0, 1, 0]])
+        bgr = cv2.warpAffine(layer.bgr, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        alpha = cv2.warpAffine(layer.alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        return bgr, alpha
 
     def details(self) -> dict[str, object]:
         return {"sway_hz": round(self.sway_hz, 3)}
