@@ -119,7 +119,13 @@ class DetectionPipeline:
         for track in updated:
             if track.event_id in self._events:
                 self._events[track.event_id] = track  # may have been stitched to a new track
-            if track.event_id is None and len(track) >= PhysicsRules.min_points:
+            # Most tracks are noise that never moves far: a px range this small cannot
+            # pass the physics gate's lever-arm rule, so the judging is skipped.
+            if (
+                track.event_id is None
+                and len(track) >= PhysicsRules.min_points
+                and max(track.y_px) - min(track.y_px) >= 0.8 * PhysicsRules.min_descent_px
+            ):
                 event = self._judge(track, frame.t_s)
                 if event is not None:
                     events.append(event)

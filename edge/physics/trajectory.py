@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.physics.polyfit import solve_normal
+
 G_MPS2 = 9.81
 
 
@@ -85,8 +87,8 @@ def _inliers(tau: np.ndarray, y_m: np.ndarray, x_m: np.ndarray, limit_y_m: float
     """Points within the limits of cubic fits in y and x, refitted once without the worst."""
     keep = np.ones(len(tau), bool)
     for _ in range(2):
-        cy = np.polyfit(tau[keep], y_m[keep], 3)
-        cx = np.polyfit(tau[keep], x_m[keep], 3)
+        vander = np.vander(tau[keep], 4)
+        cy, cx = solve_normal(vander, np.column_stack([y_m[keep], x_m[keep]])).T
         keep = (np.abs(y_m - np.polyval(cy, tau)) <= limit_y_m) & (np.abs(x_m - np.polyval(cx, tau)) <= limit_x_m)
         if keep.sum() < 5:
             break
@@ -117,7 +119,7 @@ def _quadratic_with_accel_sigma(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarra
 
 def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
     degree = min(degree, len(t) - 1)
-    coeffs = np.polyfit(t, v, degree)
+    coeffs = solve_normal(np.vander(t, degree + 1), v)
     resid = v - np.polyval(coeffs, t)
     return coeffs, float(np.sqrt(np.mean(resid * resid)))
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.motion.candidate import Candidate
+from edge.physics.polyfit import solve_normal
 from edge.tracking.track import Track
 
 HYPOTHESIS_IDS_FROM = 1_000_000_000  # keeps hypothesis ids apart from the tracker's
@@ -204,7 +205,7 @@ def _is_seed(track: Track, min_speed_px: float, max_misfit_px: float) -> bool:
         return False
     if np.any(np.diff(y) <= 0) or not any(track.strong[-SEED_POINTS:]):
         return False
-    vy = float(np.polyfit(t, y, 1)[0]) * frame_s
+    vy = float(y[-1] - y[0]) / float(t[-1] - t[0]) * frame_s
     if vy < min_speed_px:
         return False
     _, misfit = _line_misfit(t, np.column_stack([x, y]))
@@ -212,9 +213,7 @@ def _is_seed(track: Track, min_speed_px: float, max_misfit_px: float) -> bool:
 
 
 def _line_misfit(t: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, float]:
-    vander = np.vander(t - t[-1], 2)
-    coeffs, *_ = np.linalg.lstsq(vander, xy, rcond=None)
-    resid = xy - vander @ coeffs
+    coeffs, resid = _polyfit(t - t[-1], xy, 1)
     return coeffs, float(np.sqrt(np.mean(resid * resid)))
 
 
@@ -247,5 +246,5 @@ def _predict(t_pts: np.ndarray, xy_pts: np.ndarray, t_new: float) -> tuple[np.nd
 
 def _polyfit(tau: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
     vander = np.vander(tau, degree + 1)
-    coeffs, *_ = np.linalg.lstsq(vander, xy, rcond=None)
+    coeffs = solve_normal(vander, xy)
     return coeffs, xy - vander @ coeffs

@@ -1,0 +1,15 @@
+"""Small least-squares polynomial fits, the workhorse of prediction and judging."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def solve_normal(vander: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least squares through the normal equations: a 2x2 to 4x4 solve, several times
+    cheaper than the SVD behind ``np.linalg.lstsq``, and well conditioned for the
+    times used here (seconds, within a few of zero). ``values`` is (N,) or (N, K)."""
+    try:
+        return np.linalg.solve(vander.T @ vander, vander.T @ values)
+    except np.linalg.LinAlgError:  # repeated time stamps
+        return np.linalg.lstsq(vander, values, rcond=None)[0]
