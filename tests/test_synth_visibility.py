@@ -156,7 +156,8 @@ def test_report_gives_recall_on_the_observable_throws() -> None:
     assert report["recall_observable_by_kind_and_size"]["compact >=4px"] == {"recall": 1.0, "n": 2}
     assert [(m["scene"], m["observable"]) for m in report["missed"]] == [("s0", True), ("s0", False)]
     table = format_table(report)
-    assert "observable throws (seen over >= 2 floors, contrast >= 10, not behind trees): 4 of 6" in table
+    heading = "observable throws (seen over >= 2 floors, contrast >= 10, not behind trees, in the watched region)"
+    assert f"{heading}: 4 of 6" in table
     assert "recall (observable)             75.0%" in table
     # The lines other tools parse are those of the same report without visibility truth.
     old = format_table(build_report([_result("s0", a, None), _result("s1", b, None)]))
@@ -200,3 +201,22 @@ def test_eval_reads_the_rule_from_the_truth_and_old_truth_gets_none(tmp_path: Pa
     result = evaluate_scene(paths.truth)
     assert result.visibility_rule is None
     assert "predates visibility truth" in format_table(build_report([result]))
+
+
+def test_a_visible_throw_inside_a_mask_is_not_observable() -> None:
+    """The installer masked the tree crowns: a fall seen only there cannot be detected."""
+    from edge.config.camera import CameraConfig
+    from edge.evaluation.observable import mark_observable
+
+    facade = {"name": "f", "corners": [[0, 0], [640, 0], [640, 360], [0, 360]], "floors": 12, "columns": 4,
+              "floor_height_m": 3.0, "width_m": 20.0}
+    traj = [[i / 25, 320.0, 40.0 + 10.0 * i] for i in range(30)]  # 290 px = 9.7 floors of 30 px
+    throws = [{"trajectory": traj, "visible": [1] * 30, "facade": "f"} for _ in range(2)]
+    open_cfg = CameraConfig.model_validate({"camera_id": "c", "source": "x.mp4", "facades": [facade]})
+    masked_cfg = CameraConfig.model_validate({"camera_id": "c", "source": "x.mp4", "facades": [facade],
+                                              "masks": [[[300, 100], [340, 100], [340, 360], [300, 360]]]})
+    mark_observable(throws[:1], open_cfg, 640, 360, 2.0)
+    mark_observable(throws[1:], masked_cfg, 640, 360, 2.0)
+    assert throws[0]["observable"] and throws[0]["watched_descent_floors"] > 9
+    # Only the part above the mask (y < 100, two floors) is watched.
+    assert not throws[1]["observable"] and throws[1]["watched_descent_floors"] < 2.0

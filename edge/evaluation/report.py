@@ -186,7 +186,7 @@ def _observable_lines(report: dict[str, Any]) -> list[str]:
         return ["observable throws: n/a (this set's ground truth predates visibility truth; re-synthesize it)"]
     lines = [
         f"observable throws (seen over >= {rule['min_descent_floors']:g} floors, "
-        f"contrast >= {rule['min_contrast_grey']:g}, not behind trees): "
+        f"contrast >= {rule['min_contrast_grey']:g}, not behind trees, in the watched region): "
         f"{report['throws_observable']} of {report['throws']}",
         f"  {'recall (observable)':30s} {_pct(report['recall_observable'])}",
     ]

@@ -12,6 +12,7 @@ from edge.config.camera import load_camera_config
 from edge.detect_video import detect_video
 from edge.evaluation.matching import match_events
 from edge.evaluation.misses import TrackLog, explain_miss
+from edge.evaluation.observable import mark_observable
 from edge.evaluation.report import SceneResult, build_report
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ def evaluate_scene(
         on_tracks=track_log.on_tracks if track_log else None,
     )
     events = [e.to_dict() for e in summary.event_list]
+    rule = truth.get("visibility_rule")
+    if rule is not None:
+        mark_observable(truth["throws"], config, int(truth["width"]), int(truth["height"]), rule["min_descent_floors"])
     matches, false_alarms = match_events(truth["throws"], events)
     reasons = {}
     if track_log is not None:
