@@ -246,3 +246,13 @@ def test_noise_bank_has_the_asked_sigma_and_changes_every_frame() -> None:
     assert np.array_equal(still[0], still[-1])
     with pytest.raises(SceneSpecError, match="noise_sigma"):
         make_scene_spec(1, 0, W, H, 3.0, FPS, noise_sigma=-1)
+
+
+def test_three_throws_whose_rounded_releases_add_up_still_plan() -> None:
+    """Seed 31337, scene 24 at 1080p: three throws fill the video to within the
+    millisecond rounding of their releases; planning them is no error."""
+    spec = make_scene_spec(31337, 24, 1920, 1080, 12.0, FPS)
+    assert len(spec.throws) == 3
+    assert spec.throws[-1].t_end_s <= 12.0 - 0.5 + 3e-3
+    for earlier, later in zip(spec.throws, spec.throws[1:], strict=False):
+        assert later.t_release_s >= earlier.t_end_s + 0.3 - 1e-9
