@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 SEGMENT_WINDOW_S = 3.0  # how far back a throw's start is looked for in a long track
 HYPOTHESIS_GAP_S = 0.25  # longest blind spell of a fall-search hypothesis
 DUPLICATE_MEMORY_S = 5.0  # how long an ended alarm still suppresses a second one on its object
-DUPLICATE_SIGHTINGS = 8  # latest common sightings compared to call two tracks one object
-DUPLICATE_DISTANCE_PX = 15.0
+DUPLICATE_SIGHTINGS = 3  # common sightings in a row, near each other, that make two tracks one object
+DUPLICATE_DISTANCE_PX = 15.0  # ...plus DUPLICATE_SIZES blob sizes (square root of the blob area)
+DUPLICATE_SIZES = 2.0
 
 
 @dataclass
@@ -239,18 +240,23 @@ class DetectionPipeline:
         return score
 
     def _duplicates_live_event(self, track: Track) -> bool:
-        """Two tracks on one object (a split blob, a track and a hypothesis) must not raise two alarms."""
-        # Judged on their latest common sightings: a track that wandered in clutter
-        # before it came upon the alarmed object is on that object now all the same.
-        a = {round(t, 3): (x, y) for t, x, y in zip(track.t_s, track.x_px, track.y_px, strict=True)}
+        """Two tracks on one object (a split blob, a track and a hypothesis) must not raise two alarms.
+
+        They are one object if they were on it together for a few sightings in a row, at
+        any time: one of them may have wandered in clutter before it came upon the object,
+        or have stuck to a stale blob after it.
+        """
+        a = _sightings(track)
         for other in [*self._events.values(), *self._ended_events]:
-            b = {round(t, 3): (x, y) for t, x, y in zip(other.t_s, other.x_px, other.y_px, strict=True)}
-            common = sorted(a.keys() & b.keys())[-DUPLICATE_SIGHTINGS:]
-            if len(common) < 3:
-                continue
-            dist = [np.hypot(a[t][0] - b[t][0], a[t][1] - b[t][1]) for t in common]
-            if float(np.median(dist)) < DUPLICATE_DISTANCE_PX:
-                return True
+            b = _sightings(other)
+            together = 0
+            for t in sorted(a.keys() & b.keys()):
+                (xa, ya, na), (xb, yb, nb) = a[t], b[t]
+                # A motion-blurred object can split into blobs a few of its sizes apart.
+                near_px = DUPLICATE_DISTANCE_PX + DUPLICATE_SIZES * float(np.sqrt(max(na, nb)))
+                together = together + 1 if np.hypot(xa - xb, ya - yb) < near_px else 0
+                if together >= DUPLICATE_SIGHTINGS:
+                    return True
         return False
 
     def _make_event(
@@ -290,3 +296,10 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
+
+
+def _sightings(track: Track) -> dict[float, tuple[float, float, int]]:
+    """Time (rounded to ms) -> (x_px, y_px, area_px) of each sighting."""
+    return {
+        round(t, 3): (x, y, n) for t, x, y, n in zip(track.t_s, track.x_px, track.y_px, track.area_px, strict=True)
+    }

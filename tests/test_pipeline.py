@@ -173,3 +173,18 @@ def test_a_track_that_comes_upon_an_alarmed_object_late_raises_no_second_alarm()
     pipeline._events.clear()
     pipeline._ended_events.append(alarmed)
     assert pipeline._duplicates_live_event(wanderer)
+
+
+def test_a_second_track_on_an_alarmed_object_that_its_track_left_raises_no_second_alarm() -> None:
+    """The alarmed track stuck to a stale blob after a few frames, while a hypothesis
+    follows the other half of the object's motion-blurred blob, 18 px away, to the end."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    times = [i / FPS for i in range(25)]
+    fall = [(t, 300.0 + 10 * t, 60.0 + 250 * t * t) for t in times]
+    stuck = _track(1, fall[:6] + [(t, fall[5][1], fall[5][2]) for t, _, _ in fall[6:]])
+    split = _track(2, [(t, x, y + 18.0) for t, x, y in fall])
+    pipeline._events["alarm"] = stuck
+    assert pipeline._duplicates_live_event(split)
+    # The same path one object-size further on is another object.
+    other = _track(3, [(t, x + 60.0, y) for t, x, y in fall])
+    assert not pipeline._duplicates_live_event(other)
