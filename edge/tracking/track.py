@@ -86,11 +86,11 @@ class Track:
             return xy[0], zero, zero
         t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
         lin, lin_rms = _fit(t, xy, 1)
-        if n >= 4:
+        if n >= 4 and lin_rms > 1.0:
             # Curvature only when the points demand it: on a slow, jittery track a
             # quadratic extrapolates noise; on a fall it is what keeps the lock.
             quad, quad_rms = _fit(t, xy, 2)
-            if lin_rms > 1.0 and quad_rms < 0.5 * lin_rms:
+            if quad_rms < 0.5 * lin_rms:
                 self.fit_rms_px = quad_rms
                 return quad[2], quad[1], quad[0]
         self.fit_rms_px = lin_rms
