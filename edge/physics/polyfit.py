@@ -13,3 +13,11 @@ def solve_normal(vander: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.linalg.solve(vander.T @ vander, vander.T @ values)
     except np.linalg.LinAlgError:  # repeated time stamps
         return np.linalg.lstsq(vander, values, rcond=None)[0]
+
+
+def fit_poly(t: np.ndarray, values: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares polynomial in t: coefficients (degree + 1, ...), highest power first,
+    and the residuals, shaped like ``values``."""
+    vander = np.vander(t, degree + 1)
+    coeffs = solve_normal(vander, values)
+    return coeffs, values - vander @ coeffs

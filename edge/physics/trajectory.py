@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge.physics.polyfit import solve_normal
+from edge.physics.polyfit import fit_poly, solve_normal
 
 G_MPS2 = 9.81
 
@@ -119,8 +119,7 @@ def _quadratic_with_accel_sigma(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarra
 
 def _polyfit(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
     degree = min(degree, len(t) - 1)
-    coeffs = solve_normal(np.vander(t, degree + 1), v)
-    resid = v - np.polyval(coeffs, t)
+    coeffs, resid = fit_poly(t, v, degree)
     return coeffs, float(np.sqrt(np.mean(resid * resid)))
 
 

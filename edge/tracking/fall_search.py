@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.motion.candidate import Candidate
-from edge.physics.polyfit import solve_normal
+from edge.physics.polyfit import fit_poly
 from edge.tracking.track import Track
 
 HYPOTHESIS_IDS_FROM = 1_000_000_000  # keeps hypothesis ids apart from the tracker's
@@ -146,36 +146,29 @@ class FallSearch:
 
     def _grow(self, seed: Track) -> Track:
         """A hypothesis from the seed's latest sightings, grown back through the kept frames."""
-        hyp = Track(track_id=next(self._ids))
-        for i in range(len(seed) - SEED_POINTS, len(seed)):
-            hyp.add(seed.t_s[i], _candidate_of(seed, i))
-        first_t = hyp.t_s[0]
+        points = [(seed.t_s[i], _candidate_of(seed, i)) for i in range(len(seed) - SEED_POINTS, len(seed))]
         missed = 0
-        earlier: list[tuple[float, Candidate]] = []
         for frame in reversed(self._frames):
-            if frame.t_s >= first_t - 1e-9:
+            if frame.t_s >= points[0][0] - 1e-9:
                 continue
-            ts = [t for t, _ in reversed(earlier)] + hyp.t_s[:PREDICT_POINTS]
-            xs = [c.x_px for _, c in reversed(earlier)] + hyp.x_px[:PREDICT_POINTS]
-            ys = [c.y_px for _, c in reversed(earlier)] + hyp.y_px[:PREDICT_POINTS]
-            m = min(len(ts), PREDICT_POINTS)
-            k = self._nearest(frame, np.asarray(ts[:m]), np.column_stack([xs[:m], ys[:m]]), missed)
+            head = points[:PREDICT_POINTS]  # the earliest sightings predict further back
+            t_pts = np.array([t for t, _ in head])
+            xy_pts = np.array([[c.x_px, c.y_px] for _, c in head])
+            k = self._nearest(frame, t_pts, xy_pts, missed)
             if k is None:
                 missed += 1
                 if missed > self.max_gap:
                     break
                 continue
             missed = 0
-            earlier.append((frame.t_s, frame.candidates[k]))
-            if len(earlier) >= STALL_POINTS and earlier[-STALL_POINTS][1].y_px - earlier[-1][1].y_px < STALL_DESCENT_PX:
+            points.insert(0, (frame.t_s, frame.candidates[k]))
+            grown = len(points) - SEED_POINTS
+            if grown >= STALL_POINTS and points[STALL_POINTS - 1][1].y_px - points[0][1].y_px < STALL_DESCENT_PX:
                 break  # back at rest: the release, or something that never fell
-        if earlier:
-            older = Track(track_id=hyp.track_id)
-            for t, c in reversed(earlier):
-                older.add(t, c)
-            hyp.prepend(older)
+        hyp = Track(track_id=next(self._ids))
+        for t, c in points:
+            hyp.add(t, c)
         return hyp
-
 
 def _stopped_falling(hyp: Track) -> bool:
     """A falling object keeps going down while it is in view; a hypothesis whose latest
@@ -208,13 +201,13 @@ def _is_seed(track: Track, min_speed_px: float, max_misfit_px: float) -> bool:
     vy = float(y[-1] - y[0]) / float(t[-1] - t[0]) * frame_s
     if vy < min_speed_px:
         return False
-    _, misfit = _line_misfit(t, np.column_stack([x, y]))
-    return misfit <= max_misfit_px
+    return _line_misfit(t, np.column_stack([x, y])) <= max_misfit_px
 
 
-def _line_misfit(t: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, float]:
-    coeffs, resid = _polyfit(t - t[-1], xy, 1)
-    return coeffs, float(np.sqrt(np.mean(resid * resid)))
+def _line_misfit(t: np.ndarray, xy: np.ndarray) -> float:
+    """RMS distance in px of the points from a constant-velocity line."""
+    _, resid = fit_poly(t - t[-1], xy, 1)
+    return float(np.sqrt(np.mean(resid * resid)))
 
 
 def _predict(t_pts: np.ndarray, xy_pts: np.ndarray, t_new: float) -> tuple[np.ndarray, float, float]:
@@ -228,14 +221,14 @@ def _predict(t_pts: np.ndarray, xy_pts: np.ndarray, t_new: float) -> tuple[np.nd
         return xy_pts[0], 0.0, 0.0
     t0 = t_pts[-1] if t_new >= t_pts[-1] else t_pts[0]
     degree = 2 if n >= 5 else 1
-    coeffs, resid = _polyfit(t_pts - t0, xy_pts, degree)
+    coeffs, resid = fit_poly(t_pts - t0, xy_pts, degree)
     err = np.hypot(resid[:, 0], resid[:, 1])
     if n >= 6:
         worst = int(np.argmax(err))
         rest = np.delete(err, worst)
         if err[worst] > max(2.0, 3.0 * float(np.sqrt(np.mean(rest * rest)))):
             keep = np.arange(n) != worst
-            coeffs, resid = _polyfit(t_pts[keep] - t0, xy_pts[keep], degree)
+            coeffs, resid = fit_poly(t_pts[keep] - t0, xy_pts[keep], degree)
             n -= 1
     misfit = float(np.sqrt(np.sum(resid * resid) / (2 * max(1, n - degree - 1))))
     dt = t_new - t0
@@ -243,8 +236,3 @@ def _predict(t_pts: np.ndarray, xy_pts: np.ndarray, t_new: float) -> tuple[np.nd
     dpowers = np.array([(degree - i) * dt ** max(0, degree - i - 1) for i in range(degree + 1)])
     return powers @ coeffs, float(np.hypot(*(dpowers @ coeffs))), misfit
 
-
-def _polyfit(tau: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
-    vander = np.vander(tau, degree + 1)
-    coeffs = solve_normal(vander, xy)
-    return coeffs, xy - vander @ coeffs

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edge.motion.candidate import Candidate
-from edge.physics.polyfit import solve_normal
+from edge.physics.polyfit import fit_poly
 
 FIT_POINTS = 12
 
@@ -100,9 +100,6 @@ class Track:
 def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
     """Least-squares polynomial of x(t) and y(t): coefficients (degree + 1, 2),
     highest power first, and the RMS misfit per coordinate in px."""
-    vander = np.vander(t, degree + 1)
-    coeffs = solve_normal(vander, xy)
-    resid = xy - vander @ coeffs
+    coeffs, resid = fit_poly(t, xy, degree)
     dof = max(1, len(t) - degree - 1)
     return coeffs, float(np.sqrt(np.sum(resid * resid) / (2 * dof)))
-
