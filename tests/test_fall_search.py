@@ -102,3 +102,31 @@ def test_hypotheses_share_candidates_with_tracks() -> None:
     hyp = hypotheses[0]
     assert len(hyp) == 30
     np.testing.assert_allclose(hyp.y_px, longest.y_px)
+
+
+def test_a_backward_growth_stopped_by_a_stale_blob_gets_going_without_it() -> None:
+    """A hypothesis' first point is a stale blob a few px below the path, taken while
+    the object was hidden: the earliest points then tilt the backward prediction away
+    from the object and the growth stops at once. Left out, the growth reaches the release."""
+    t_release, first = 0.2, 14  # the hypothesis starts at frame ``first``
+    search = FallSearch()
+    for i in range(first):
+        t = i * DT
+        cands = [_cand(500.0, 400.0, strong=False)]  # something else in view, far away
+        if t >= t_release and i != first - 1:  # hidden in the frame before the stale blob
+            cands.append(_cand(*_fall_xy(t, t_release)))
+        search.update(t, cands, [])
+    fx, fy = _fall_xy(first * DT, t_release)
+    stale = _cand(fx + 1.0, fy + 12.0, strong=False)
+    later = [(i * DT, _cand(*_fall_xy(i * DT, t_release))) for i in range(first + 1, first + 10)]
+    points = [(first * DT, stale), *later]
+
+    plain = search._extend_back(list(points), before_t_s=points[0][0])
+    assert len(plain) == len(points)  # the premise: stuck at the stale blob
+
+    dropped, earlier = search._extend_back_robust(points)
+    assert dropped == 1
+    assert earlier[0][0] - t_release <= 0.05
+    for t, c in earlier:
+        assert np.hypot(c.x_px - _fall_xy(t, t_release)[0], c.y_px - _fall_xy(t, t_release)[1]) < 1e-6
+

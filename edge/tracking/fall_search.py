@@ -32,6 +32,9 @@ HYPOTHESIS_IDS_FROM = 1_000_000_000  # keeps hypothesis ids apart from the track
 SEED_POINTS = 4
 PREDICT_POINTS = 10  # a local fit: perspective bends a long fall's image path
 STALL_POINTS = 8
+BACKFILL_POINTS = 5
+MAX_FRONT_DROP = 2  # earliest points a backward growth may leave out to get going
+RETRY_MIN_GROWTH = 3  # sightings a growth without them must add to be believed
 STALL_DESCENT_PX = 4.0  # less descent over the last STALL_POINTS sightings ends a hypothesis
 
 
@@ -71,6 +74,7 @@ class FallSearch:
         self.hypotheses: list[Track] = []
         self._frames: deque[_KeptFrame] = deque()
         self._ids = itertools.count(HYPOTHESIS_IDS_FROM)
+        self._backed_at: dict[int, int] = {}  # hypothesis id -> its length at its last backward growth
         self.started = 0
 
     def update(self, t_s: float, candidates: list[Candidate], moved: list[Track]) -> tuple[list[Track], list[Track]]:
@@ -89,6 +93,7 @@ class FallSearch:
         ended: list[Track] = []
         for hyp in self.hypotheses:
             if self._extend(hyp, frame):
+                self._backfill(hyp)
                 updated.append(hyp)
             else:
                 hyp.missed += 1
@@ -112,6 +117,8 @@ class FallSearch:
             ended.extend(self.hypotheses[self.max_hypotheses :])
             del self.hypotheses[self.max_hypotheses :]
             updated = [h for h in updated if h in self.hypotheses]
+        for hyp in ended:
+            self._backed_at.pop(hyp.track_id, None)
         return updated, ended
 
     def _gate_px(self, speed_px_s: float, gap_s: float, misfit_px: float, n_points: int, unseen: int) -> float:
@@ -147,9 +154,53 @@ class FallSearch:
     def _grow(self, seed: Track) -> Track:
         """A hypothesis from the seed's latest sightings, grown back through the kept frames."""
         points = [(seed.t_s[i], _candidate_of(seed, i)) for i in range(len(seed) - SEED_POINTS, len(seed))]
+        dropped, earlier = self._extend_back_robust(points)
+        hyp = Track(track_id=next(self._ids))
+        for t, c in earlier + points[dropped:]:
+            hyp.add(t, c)
+        self._backed_at[hyp.track_id] = len(hyp)
+        return hyp
+
+    def _backfill(self, hyp: Track) -> None:
+        """Grow a hypothesis further back each time it has BACKFILL_POINTS more points: a
+        seed may start on a stale blob next to the object, and its few points then
+        predict the past badly; a longer fit does not."""
+        if hyp.event_id is not None or len(hyp) < self._backed_at.get(hyp.track_id, 0) + BACKFILL_POINTS:
+            return
+        self._backed_at[hyp.track_id] = len(hyp)
+        n = min(len(hyp), PREDICT_POINTS)
+        dropped, earlier = self._extend_back_robust([(hyp.t_s[i], _candidate_of(hyp, i)) for i in range(n)])
+        if earlier:
+            front = Track(track_id=hyp.track_id)
+            for t, c in earlier:
+                front.add(t, c)
+            hyp.replace_front(dropped, front)
+
+    def _extend_back_robust(self, points: list[tuple[float, Candidate]]) -> tuple[int, list[tuple[float, Candidate]]]:
+        """The earlier sightings that continue ``points`` backwards, trying again without
+        the earliest one or two points when they stop the growth at once (a stale blob
+        next to the object, taken while it was hidden, bends the backward prediction).
+        Returns (points dropped from the front, earlier sightings, chronological)."""
+        best: tuple[int, list[tuple[float, Candidate]]] = (0, [])
+        for drop in range(min(MAX_FRONT_DROP, len(points) - SEED_POINTS) + 1):
+            kept = points[drop:]
+            # Frames of the dropped points are skipped, or their blobs come straight back.
+            earlier = self._extend_back(list(kept), before_t_s=points[0][0])[: -len(kept)]
+            if len(earlier) > len(best[1]) and (drop == 0 or len(earlier) >= RETRY_MIN_GROWTH):
+                best = (drop, earlier)
+            if len(best[1]) >= RETRY_MIN_GROWTH:
+                break
+        return best
+
+    def _extend_back(
+        self, points: list[tuple[float, Candidate]], before_t_s: float
+    ) -> list[tuple[float, Candidate]]:
+        """``points`` (chronological) with the kept candidates of frames before ``before_t_s``
+        that continue them backwards, each the nearest to the prediction from the earliest points."""
+        grown_from = len(points)
         missed = 0
         for frame in reversed(self._frames):
-            if frame.t_s >= points[0][0] - 1e-9:
+            if frame.t_s >= before_t_s - 1e-9:
                 continue
             head = points[:PREDICT_POINTS]  # the earliest sightings predict further back
             t_pts = np.array([t for t, _ in head])
@@ -162,13 +213,11 @@ class FallSearch:
                 continue
             missed = 0
             points.insert(0, (frame.t_s, frame.candidates[k]))
-            grown = len(points) - SEED_POINTS
+            grown = len(points) - grown_from
             if grown >= STALL_POINTS and points[STALL_POINTS - 1][1].y_px - points[0][1].y_px < STALL_DESCENT_PX:
                 break  # back at rest: the release, or something that never fell
-        hyp = Track(track_id=next(self._ids))
-        for t, c in points:
-            hyp.add(t, c)
-        return hyp
+        return points
+
 
 def _stopped_falling(hyp: Track) -> bool:
     """A falling object keeps going down while it is in view; a hypothesis whose latest

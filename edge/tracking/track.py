@@ -62,6 +62,12 @@ class Track:
             self.event_start = earlier.event_start
         self._motion = None
 
+    def replace_front(self, n: int, earlier: Track) -> None:
+        """Drop the first ``n`` points and put ``earlier`` in front instead."""
+        for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong):
+            del series[:n]
+        self.prepend(earlier)
+
     @property
     def duration_s(self) -> float:
         return self.t_s[-1] - self.t_s[0] if self.t_s else 0.0
