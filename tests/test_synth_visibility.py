@@ -220,3 +220,15 @@ def test_a_visible_throw_inside_a_mask_is_not_observable() -> None:
     assert throws[0]["observable"] and throws[0]["watched_descent_floors"] > 9
     # Only the part above the mask (y < 100, two floors) is watched.
     assert not throws[1]["observable"] and throws[1]["watched_descent_floors"] < 2.0
+
+
+def test_report_lists_the_detections_with_a_wrong_origin() -> None:
+    right = _match("compact", 5.0, True, True, "a0")
+    wrong = _match("compact", 3.0, True, True, "a1")
+    wrong.event["origin"] = {"floor": 6, "column": 2}
+    report = build_report([_result("s0", [right, wrong, _match("light", 3.0, True, False, "a2")], RULE)])
+    assert report["floor_exact"] == 0.5
+    assert report["origin_errors"] == [
+        {"scene": "s0", "class": "bottle", "size_px": 3.0, "floor": 5, "column": 2, "detected_floor": 6,
+         "detected_column": 2, "latency_s": 0.5}
+    ]

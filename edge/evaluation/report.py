@@ -122,6 +122,22 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
             for r in results
             for e in r.false_alarms
         ],
+        "origin_errors": [
+            {
+                "scene": r.scene_id,
+                "class": m.throw["class"],
+                "size_px": m.throw["size_px"],
+                "floor": m.throw["floor"],
+                "column": m.throw["column"],
+                "detected_floor": m.event["origin"]["floor"],
+                "detected_column": m.event["origin"]["column"],
+                "latency_s": round(m.event["detected_at"] - m.throw["t_release"], 3),
+            }
+            for r in results
+            for m in r.matches
+            if m.event is not None
+            and (m.event["origin"]["floor"], m.event["origin"]["column"]) != (m.throw["floor"], m.throw["column"])
+        ],
         "missed": [
             {
                 "scene": r.scene_id,

@@ -216,6 +216,11 @@ class FallSearch:
             grown = len(points) - grown_from
             if grown >= STALL_POINTS and points[STALL_POINTS - 1][1].y_px - points[0][1].y_px < STALL_DESCENT_PX:
                 break  # back at rest: the release, or something that never fell
+        # The growth ends where nothing clear continues it; faint blobs taken last are as
+        # likely noise that happened to lie in the widening gate, and they would set
+        # the release. The physics fit extrapolates back from the first clear sighting.
+        while len(points) > grown_from and not points[0][1].strong:
+            points.pop(0)
         return points
 
 
