@@ -130,3 +130,21 @@ def test_a_backward_growth_stopped_by_a_stale_blob_gets_going_without_it() -> No
     for t, c in earlier:
         assert np.hypot(c.x_px - _fall_xy(t, t_release)[0], c.y_px - _fall_xy(t, t_release)[1]) < 1e-6
 
+
+
+def test_a_backward_growth_does_not_end_on_faint_blobs() -> None:
+    """Noise blobs that happen to lie in the widening gate before the object's first
+    clear sighting would set the release; the growth gives them back."""
+    t_first, first = 0.6, 15  # the object is seen clearly from frame ``first`` on
+    search = FallSearch()
+    for i in range(first):
+        t = i * DT
+        cands = [_cand(500.0, 400.0, strong=False)]
+        if i >= first - 3:  # faint blobs along the path's backward extension
+            x, y = _fall_xy(t, 0.2)
+            cands.append(_cand(x + 2.0, y - 3.0, strong=False, contrast=6.0))
+        search.update(t, cands, [])
+    points = [(i * DT, _cand(*_fall_xy(i * DT, 0.2))) for i in range(first, first + 10)]
+    grown = search._extend_back(list(points), before_t_s=points[0][0])
+    assert grown[0][0] >= t_first - 1e-9
+    assert all(c.strong for _, c in grown)
