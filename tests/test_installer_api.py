@@ -25,6 +25,7 @@ from server_helpers import csrf_of, login, store_signed_event
 
 from edge.config.camera import (
     CameraConfig,
+    MotionConfig,
     PrivacyConfig,
     config_digest,
     load_camera_config,
@@ -649,5 +650,6 @@ def test_change_summaries_name_the_keys() -> None:
     two["facades"][0]["corners"] = [[201.0, 20.0], *CORNERS[1:]]
     summary = summarize_change(old, parse_camera_config(two))
     assert summary == (
-        "facades: 1 -> 2; facades.0.corners changed; motion.threshold 5.0 -> 6.0; privacy.polygons: 0 -> 1"
+        "facades: 1 -> 2; facades.0.corners changed; "
+        f"motion.threshold {MotionConfig().threshold} -> 6.0; privacy.polygons: 0 -> 1"
     )

@@ -163,3 +163,29 @@ def test_a_blob_metres_across_is_no_thrown_object() -> None:
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
     assert not verdict.is_throw
     assert "too big" in verdict.reason
+
+
+def _rest_then_fall(rest_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``rest_n`` sightings of a blob sitting still at the release point, then a fall."""
+    t_fall, xy_fall = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    t_rest = np.arange(rest_n) / FPS
+    return np.concatenate([t_rest, t_fall + rest_n / FPS]), np.vstack([np.repeat(xy_fall[:1], rest_n, 0), xy_fall])
+
+
+def test_a_still_blob_followed_by_a_chain_of_jumping_blobs_is_rejected() -> None:
+    """A stale blob that sat still, then rain streaks strung into a parabola: the calm
+    start keeps the median size jump of the whole track low, so the jumps are judged
+    over the fall as well."""
+    t, xy = _rest_then_fall(4)
+    area, contrast, strong = _appearance(len(t))
+    n = len(t)
+    # 21 of the 43 steps jump (under half: the whole track's median stays calm), all
+    # of them in the fall (over half of its steps).
+    jumping = np.array([n - 1, *range(n - 3, n - 23, -2)])
+    area[jumping] *= 8.0
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "while falling" in verdict.reason
+    area[jumping] /= 8.0  # the same object tumbling smoothly passes
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert verdict.is_throw, verdict.reason

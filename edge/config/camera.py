@@ -93,7 +93,7 @@ class MotionConfig(_Strict):
         default="opencv", description="Change detector: OpenCV on the CPU or the ONNX motion model."
     )
     threshold: float = Field(
-        default=5.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
+        default=8.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
     )
     min_contrast: float = Field(
         default=6.0, ge=1.0, le=80.0, description="Smallest grey-level change that can count as motion."

@@ -180,6 +180,7 @@ def judge_trajectory(
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
     strong = strong[keep] if strong is not None else None
+    area_px = area_px[keep] if area_px is not None else None
     if strong is not None and contrast is not None:
         strong_share = float(np.mean(strong))
         median_contrast = float(np.median(np.abs(contrast[keep])))
@@ -187,11 +188,10 @@ def judge_trajectory(
             return Verdict(False, f"too faint for an object ({strong_share:.0%} clear sightings, "
                            f"median contrast {median_contrast:.0f})", descent_m=descent_m)
     if area_px is not None and keep.sum() > 2:
-        log_area = np.log(np.maximum(area_px[keep], 1.0))
-        jump = float(np.median(np.abs(np.diff(log_area))))
+        jump = _median_area_jump(area_px)
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings", descent_m=descent_m)
-        size_m = float(np.sqrt(np.median(area_px[keep]))) * m_per_px
+        size_m = float(np.sqrt(np.median(area_px))) * m_per_px
         if size_m > rules.max_size_m:
             return Verdict(False, f"{size_m:.1f} m across: too big for a thrown object", descent_m=descent_m)
     n = len(tau)
@@ -257,6 +257,13 @@ def judge_trajectory(
     if strong is not None and int(strong[fast[moving]].sum()) < rules.min_strong_fast_points:
         # Faint blobs may carry a track, but a fall made only of them is noise.
         return Verdict(False, "too faint while falling", accel_mps2=accel, descent_m=fitted_descent)
+    if area_px is not None and len(area_px) - fast[0] >= rules.min_fast_points:
+        # The same smoothness while it falls: a stale blob sitting still for a while has
+        # a calm start whose steady size hides a chain of rain streaks after it.
+        jump = _median_area_jump(area_px[fast[0] - 1 :])
+        if jump > rules.max_area_jump:
+            return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings while falling",
+                           accel_mps2=accel, descent_m=fitted_descent)
     vx = np.polyval(np.polyder(x_cubic), tau)
     if float(np.max(np.abs(vx))) > rules.max_horizontal_speed_mps:
         return Verdict(False, "moves too fast sideways for a throw", accel_mps2=accel,
@@ -296,3 +303,8 @@ def judge_trajectory(
         t_release=float(t_s[0] - back_s),
         release_m=(release_x, release_y),
     )
+
+
+def _median_area_jump(area_px: np.ndarray) -> float:
+    """Median |log area ratio| between consecutive sightings."""
+    return float(np.median(np.abs(np.diff(np.log(np.maximum(area_px, 1.0))))))
