@@ -6,6 +6,7 @@ import numpy as np
 
 from edge.motion.candidate import Candidate
 from edge.tracking.fall_search import FallSearch
+from edge.tracking.track import Track
 from edge.tracking.tracker import Tracker
 
 FPS = 25.0
@@ -131,7 +132,6 @@ def test_a_backward_growth_stopped_by_a_stale_blob_gets_going_without_it() -> No
         assert np.hypot(c.x_px - _fall_xy(t, t_release)[0], c.y_px - _fall_xy(t, t_release)[1]) < 1e-6
 
 
-
 def test_a_backward_growth_does_not_end_on_faint_blobs() -> None:
     """Noise blobs that happen to lie in the widening gate before the object's first
     clear sighting would set the release; the growth gives them back."""
@@ -148,3 +148,22 @@ def test_a_backward_growth_does_not_end_on_faint_blobs() -> None:
     grown = search._extend_back(list(points), before_t_s=points[0][0])
     assert grown[0][0] >= t_first - 1e-9
     assert all(c.strong for _, c in grown)
+
+
+def test_growing_back_stops_at_an_object_at_rest() -> None:
+    """An object that sat still for two seconds before it fell: the hypothesis reaches
+    back to the release and a few sightings at rest, however often it grows back."""
+    t_release = 2.0
+    search = FallSearch()
+    seed = Track(track_id=1)
+    for i in range(80):
+        t = i * DT
+        fall = _cand(*_fall_xy(max(t, t_release), t_release))
+        moved = []
+        if 53 <= i <= 56:
+            seed.add(t, fall)
+            moved = [seed] if i == 56 else []
+        search.update(t, [fall], moved)
+    (hyp,) = search.hypotheses
+    at_rest = sum(t < t_release for t in hyp.t_s)
+    assert 1 <= at_rest <= 8

@@ -229,6 +229,6 @@ def test_report_lists_the_detections_with_a_wrong_origin() -> None:
     report = build_report([_result("s0", [right, wrong, _match("light", 3.0, True, False, "a2")], RULE)])
     assert report["floor_exact"] == 0.5
     assert report["origin_errors"] == [
-        {"scene": "s0", "class": "bottle", "size_px": 3.0, "floor": 5, "column": 2, "detected_floor": 6,
+        {"scene": "s0", "throw": "a1", "class": "bottle", "size_px": 3.0, "floor": 5, "column": 2, "detected_floor": 6,
          "detected_column": 2, "latency_s": 0.5}
     ]

@@ -93,7 +93,9 @@ class MotionConfig(_Strict):
         default="opencv", description="Change detector: OpenCV on the CPU or the ONNX motion model."
     )
     threshold: float = Field(
-        default=8.0, ge=1.5, le=20.0, description="Noise multiples a pixel must change by to count as motion."
+        default=8.0, ge=1.5, le=20.0,
+        description="Noise multiples a pixel must change by to count as motion (objects only: shake and "
+        "crowds are judged at a fixed 5 multiples of the absolute difference).",
     )
     min_contrast: float = Field(
         default=6.0, ge=1.0, le=80.0, description="Smallest grey-level change that can count as motion."
@@ -110,7 +112,7 @@ class DetectionConfig(_Strict):
         default=2.0, ge=0.5, le=20.0, description="Alarm only after the object fell this many floors."
     )
     early_alarm_floors: float = Field(
-        default=1.0,
+        default=0.75,
         ge=0.5,
         le=20.0,
         description="Alarm already after this many floors when the fall is clean free fall "

@@ -125,6 +125,7 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
         "origin_errors": [
             {
                 "scene": r.scene_id,
+                "throw": m.throw.get("id", ""),
                 "class": m.throw["class"],
                 "size_px": m.throw["size_px"],
                 "floor": m.throw["floor"],

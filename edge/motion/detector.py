@@ -22,7 +22,7 @@ from edge.motion.difference import DifferenceStage, difference_stage
 from edge.motion.region import Region
 
 POOL = 4  # mask pooling factor used to find blobs
-TILE_PX = 32  # side of the tiles over which noise and illumination are estimated
+TILE_PX = 32  # side of the tiles over which the noise is estimated
 NOISE_REFRESH_FRAMES = 5
 WEAK_SHARE = 0.8  # the weak threshold, as a share of the full one
 FLICKER_RATE = 0.01  # per frame: the flicker map remembers about four seconds at 25 fps
@@ -44,7 +44,7 @@ class MotionResult:
 
     candidates: list[Candidate]
     disturbed: bool  # a global change (shake, IR switch, exposure jump): candidates suppressed
-    changed_share: float  # share of region pixels above threshold
+    changed_share: float  # share of region pixels whose absolute difference changed by 5 noise multiples
 
 
 class MotionDetector:
@@ -92,8 +92,8 @@ class MotionDetector:
         self._flicker: np.ndarray | None = None
         self._frames_since_noise = 0
         self._pool_kernel = np.ones((POOL, POOL), np.uint8)
-        # The mean |difference| of pure Gaussian noise is 0.8 sigma, so ``threshold``
-        # sigmas sit at 1.25 x threshold times a tile's mean. Compression noise is
+        # The mean |x| of Gaussian noise is 0.8 sigma (here the sigma of the 3x3 mean), so
+        # ``threshold`` sigmas sit at 1.25 x threshold times a tile's mean. Compression noise is
         # spatially correlated and heavy-tailed (block edges), so it takes many sigmas:
         # the default of 8 leaves H.264 video at crf 26 as cluttered as the absolute
         # difference did at 5, while a 2-4 px object is found in more of its frames.
@@ -116,17 +116,17 @@ class MotionDetector:
         # The 3x3 mean inside keeps a 2-px object (it covers half the window) but cuts
         # the spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
         lit = self._lit_background(roi)
-        absdiff, changed_abs = self.difference(roi, lit)
-        # Per-tile noise level: the tile's mean absolute difference, estimated on
-        # every 4th pixel and refreshed every few frames (noise changes slowly; a
+        signed_mean, changed_abs = self.difference(roi, lit)
+        # Per-tile noise level: the tile's mean of the (signed-mean) difference, estimated
+        # on every 4th pixel and refreshed every few frames (noise changes slowly; a
         # sudden global change is caught by the changed share below). Smooth
         # lighting changes raise it too, which keeps cloud shadows from firing.
         if self._thresh is None or self._frames_since_noise >= NOISE_REFRESH_FRAMES:
-            self._thresh, self._thresh_weak = self._threshold_maps(absdiff, self._noise_gain)
+            self._thresh, self._thresh_weak = self._threshold_maps(signed_mean, self._noise_gain)
             self._thresh_changed = self._threshold_maps(changed_abs, CHANGED_GAIN)[0]
             self._frames_since_noise = 0
         self._frames_since_noise += 1
-        fg = cv2.compare(absdiff, self._thresh, cv2.CMP_GT)
+        fg = cv2.compare(signed_mean, self._thresh, cv2.CMP_GT)
         cv2.bitwise_and(fg, self._mask, dst=fg)
         changed = cv2.countNonZero(fg)
         # How much of the view changed is judged on the absolute difference: a crowd or
@@ -165,9 +165,9 @@ class MotionDetector:
         # Hysteresis: blobs are grown from a lower threshold so that a faint object
         # keeps its track (the tracker only lets weak blobs extend tracks), while
         # only blobs that also cross the full threshold may start new tracks.
-        fg_weak = cv2.compare(absdiff, self._thresh_weak, cv2.CMP_GT)
+        fg_weak = cv2.compare(signed_mean, self._thresh_weak, cv2.CMP_GT)
         cv2.bitwise_and(fg_weak, self._mask, dst=fg_weak)
-        candidates = self._blobs(fg_weak, fg, absdiff, roi, lit) if changed or cv2.countNonZero(fg_weak) else []
+        candidates = self._blobs(fg_weak, fg, signed_mean, roi, lit) if changed or cv2.countNonZero(fg_weak) else []
         return MotionResult(candidates, disturbed=False, changed_share=share)
 
     def _lit_background(self, roi: np.ndarray) -> np.ndarray:
@@ -192,23 +192,23 @@ class MotionDetector:
         lit = cv2.add(self._background, cv2.resize(shift, size, interpolation=cv2.INTER_LINEAR))
         return cv2.convertScaleAbs(np.maximum(lit, 0, out=lit))
 
-    def _threshold_maps(self, absdiff: np.ndarray, gain: float) -> tuple[np.ndarray, np.ndarray]:
+    def _threshold_maps(self, diff: np.ndarray, gain: float) -> tuple[np.ndarray, np.ndarray]:
         """Full and weak per-pixel thresholds (uint8) from the tiles' noise level, ``gain``
         times a tile's mean difference."""
-        sub = absdiff[::4, ::4]
+        sub = diff[::4, ::4]
         # Clip before averaging so a moving object does not raise its own tile's
         # threshold (it may cover a tenth of a 32-px tile).
         cap = int(min(255, 3 * float(sub.mean()) + 3))
         level = cv2.resize(np.minimum(sub, cap), self._tiles, interpolation=cv2.INTER_AREA).astype(np.float32)
         full = np.maximum(level * gain + 1.0, self.config.min_contrast)
         weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
-        size = (absdiff.shape[1], absdiff.shape[0])
+        size = (diff.shape[1], diff.shape[0])
         return tuple(  # type: ignore[return-value]
             cv2.resize(np.clip(m, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in (full, weak)
         )
 
     def _blobs(
-        self, fg: np.ndarray, fg_strong: np.ndarray, absdiff: np.ndarray, roi: np.ndarray, lit: np.ndarray
+        self, fg: np.ndarray, fg_strong: np.ndarray, signed_mean: np.ndarray, roi: np.ndarray, lit: np.ndarray
     ) -> list[Candidate]:
         """Blobs of ``fg`` (pooled 4x4 so a streak or a split object stays one), each
         measured at full resolution. Vectorised over the changed pixels, which are
@@ -228,7 +228,7 @@ class MotionDetector:
         pts = cv2.findNonZero(fg).reshape(-1, 2)  # (N, 2) x, y of changed pixels
         xs, ys = pts[:, 0], pts[:, 1]
         lab = labels[ys // POOL, xs // POOL]  # 0 where the cell was dropped as flicker
-        weight = absdiff[ys, xs].astype(np.float64)
+        weight = signed_mean[ys, xs].astype(np.float64)
         total = np.bincount(lab, weights=weight, minlength=n)
         area = np.bincount(lab, minlength=n)
         cx = np.bincount(lab, weights=weight * xs, minlength=n)

@@ -1,4 +1,5 @@
-"""The per-pixel difference stage of motion: |3x3 mean of (frame - background)|.
+"""The per-pixel difference stage of motion: |3x3 mean of (frame - background)|
+(each sign's mean rounded on its own) and the 3x3 mean of |frame - background|.
 
 The mean is taken of the signed difference, before the absolute value: an object
 darker (or brighter) than the facade behind it adds up over the window, while sensor
@@ -7,8 +8,8 @@ absolute difference keeps the noise's 0.8 sigma bias instead, which sets the
 threshold about three times higher for the same false-pixel rate, and a 2-px
 object or a faint motion-blurred streak falls below it.
 
-Two interchangeable backends compute the same uint8 image from a uint8 frame crop
-and the uint8 background: OpenCV (default, fastest on x86 CPUs) and an ONNX graph
+Two interchangeable backends compute the same two uint8 images from a uint8 frame
+crop and the uint8 background: OpenCV (default, fastest on x86 CPUs) and an ONNX graph
 run by onnxruntime (the form that NPU toolchains of camera boards compile).
 """
 

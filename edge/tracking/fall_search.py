@@ -167,7 +167,9 @@ class FallSearch:
         predict the past badly; a longer fit does not."""
         if hyp.event_id is not None or len(hyp) < self._backed_at.get(hyp.track_id, 0) + BACKFILL_POINTS:
             return
-        self._backed_at[hyp.track_id] = len(hyp)
+        if _at_rest(hyp.y_px[:STALL_POINTS]):
+            self._backed_at[hyp.track_id] = len(hyp)
+            return  # it starts at the release already: nothing before it fell
         n = min(len(hyp), PREDICT_POINTS)
         dropped, earlier = self._extend_back_robust([(hyp.t_s[i], _candidate_of(hyp, i)) for i in range(n)])
         if earlier:
@@ -175,17 +177,20 @@ class FallSearch:
             for t, c in earlier:
                 front.add(t, c)
             hyp.replace_front(dropped, front)
+        self._backed_at[hyp.track_id] = len(hyp)
 
     def _extend_back_robust(self, points: list[tuple[float, Candidate]]) -> tuple[int, list[tuple[float, Candidate]]]:
         """The earlier sightings that continue ``points`` backwards, trying again without
         the earliest one or two points when they stop the growth at once (a stale blob
         next to the object, taken while it was hidden, bends the backward prediction).
+        A seed's four points are too few to leave any out; a longer hypothesis' are not.
         Returns (points dropped from the front, earlier sightings, chronological)."""
         best: tuple[int, list[tuple[float, Candidate]]] = (0, [])
         for drop in range(min(MAX_FRONT_DROP, len(points) - SEED_POINTS) + 1):
             kept = points[drop:]
-            # Frames of the dropped points are skipped, or their blobs come straight back.
-            earlier = self._extend_back(list(kept), before_t_s=points[0][0])[: -len(kept)]
+            # Frames of the dropped points are skipped, or their blobs come straight back;
+            # they count as frames the object went unseen.
+            earlier = self._extend_back(list(kept), before_t_s=points[0][0], missed=drop)[: -len(kept)]
             if len(earlier) > len(best[1]) and (drop == 0 or len(earlier) >= RETRY_MIN_GROWTH):
                 best = (drop, earlier)
             if len(best[1]) >= RETRY_MIN_GROWTH:
@@ -193,12 +198,12 @@ class FallSearch:
         return best
 
     def _extend_back(
-        self, points: list[tuple[float, Candidate]], before_t_s: float
+        self, points: list[tuple[float, Candidate]], before_t_s: float, missed: int = 0
     ) -> list[tuple[float, Candidate]]:
         """``points`` (chronological) with the kept candidates of frames before ``before_t_s``
-        that continue them backwards, each the nearest to the prediction from the earliest points."""
+        that continue them backwards, each the nearest to the prediction from the earliest
+        points; ``missed``: frames already gone unseen just after those frames."""
         grown_from = len(points)
-        missed = 0
         for frame in reversed(self._frames):
             if frame.t_s >= before_t_s - 1e-9:
                 continue
@@ -213,8 +218,7 @@ class FallSearch:
                 continue
             missed = 0
             points.insert(0, (frame.t_s, frame.candidates[k]))
-            grown = len(points) - grown_from
-            if grown >= STALL_POINTS and points[STALL_POINTS - 1][1].y_px - points[0][1].y_px < STALL_DESCENT_PX:
+            if _at_rest([c.y_px for _, c in points[:STALL_POINTS]]):
                 break  # back at rest: the release, or something that never fell
         # The growth ends where nothing clear continues it; faint blobs taken last are as
         # likely noise that happened to lie in the widening gate, and they would set
@@ -224,12 +228,15 @@ class FallSearch:
         return points
 
 
+def _at_rest(y_px: list[float]) -> bool:
+    """Do these STALL_POINTS consecutive sightings (earliest first) stay at one height?"""
+    return len(y_px) >= STALL_POINTS and y_px[STALL_POINTS - 1] - y_px[0] < STALL_DESCENT_PX
+
+
 def _stopped_falling(hyp: Track) -> bool:
     """A falling object keeps going down while it is in view; a hypothesis whose latest
     sightings no longer descend has latched onto something that stays put."""
-    if len(hyp) < STALL_POINTS:
-        return False
-    return hyp.y_px[-1] - hyp.y_px[-STALL_POINTS] < STALL_DESCENT_PX
+    return _at_rest(hyp.y_px[-STALL_POINTS:])
 
 
 def _candidate_of(track: Track, i: int) -> Candidate:

@@ -63,7 +63,8 @@ class Track:
         self._motion = None
 
     def replace_front(self, n: int, earlier: Track) -> None:
-        """Drop the first ``n`` points and put ``earlier`` in front instead."""
+        """Drop the first ``n`` points and put ``earlier`` in front instead (for tracks
+        without an event: ``event_start`` is not moved)."""
         for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong):
             del series[:n]
         self.prepend(earlier)
