@@ -122,8 +122,10 @@ class MotionDetector:
         # sudden global change is caught by the changed share below). Smooth
         # lighting changes raise it too, which keeps cloud shadows from firing.
         if self._thresh is None or self._frames_since_noise >= NOISE_REFRESH_FRAMES:
-            self._thresh, self._thresh_weak = self._threshold_maps(signed_mean, self._noise_gain)
-            self._thresh_changed = self._threshold_maps(changed_abs, CHANGED_GAIN)[0]
+            full = self._tile_thresholds(signed_mean, self._noise_gain)
+            weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
+            self._thresh, self._thresh_weak = (self._per_pixel(m, signed_mean.shape) for m in (full, weak))
+            self._thresh_changed = self._per_pixel(self._tile_thresholds(changed_abs, CHANGED_GAIN), roi.shape)
             self._frames_since_noise = 0
         self._frames_since_noise += 1
         fg = cv2.compare(signed_mean, self._thresh, cv2.CMP_GT)
@@ -192,20 +194,20 @@ class MotionDetector:
         lit = cv2.add(self._background, cv2.resize(shift, size, interpolation=cv2.INTER_LINEAR))
         return cv2.convertScaleAbs(np.maximum(lit, 0, out=lit))
 
-    def _threshold_maps(self, diff: np.ndarray, gain: float) -> tuple[np.ndarray, np.ndarray]:
-        """Full and weak per-pixel thresholds (uint8) from the tiles' noise level, ``gain``
-        times a tile's mean difference."""
+    def _tile_thresholds(self, diff: np.ndarray, gain: float) -> np.ndarray:
+        """Per-tile thresholds (float grey levels): ``gain`` times the tile's mean difference."""
         sub = diff[::4, ::4]
         # Clip before averaging so a moving object does not raise its own tile's
         # threshold (it may cover a tenth of a 32-px tile).
         cap = int(min(255, 3 * float(sub.mean()) + 3))
         level = cv2.resize(np.minimum(sub, cap), self._tiles, interpolation=cv2.INTER_AREA).astype(np.float32)
-        full = np.maximum(level * gain + 1.0, self.config.min_contrast)
-        weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
-        size = (diff.shape[1], diff.shape[0])
-        return tuple(  # type: ignore[return-value]
-            cv2.resize(np.clip(m, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in (full, weak)
-        )
+        return np.maximum(level * gain + 1.0, self.config.min_contrast)
+
+    @staticmethod
+    def _per_pixel(tiles: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Tile thresholds spread over the pixels (uint8, H x W of ``shape``)."""
+        tiles_u8 = np.clip(tiles, 0, 255).astype(np.uint8)
+        return cv2.resize(tiles_u8, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
 
     def _blobs(
         self, fg: np.ndarray, fg_strong: np.ndarray, signed_mean: np.ndarray, roi: np.ndarray, lit: np.ndarray

@@ -187,7 +187,7 @@ def judge_trajectory(
         if strong_share < rules.min_strong_share or median_contrast < rules.min_median_contrast:
             return Verdict(False, f"too faint for an object ({strong_share:.0%} clear sightings, "
                            f"median contrast {median_contrast:.0f})", descent_m=descent_m)
-    if area_px is not None and keep.sum() > 2:
+    if area_px is not None and len(area_px) > 2:
         jump = _median_area_jump(area_px)
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings", descent_m=descent_m)

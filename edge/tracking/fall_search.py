@@ -100,17 +100,17 @@ class FallSearch:
             (ended if hyp.missed > self.max_gap or _stopped_falling(hyp) else alive).append(hyp)
         self.hypotheses = alive
 
-        ends = {(round(h.t_s[-1], 4), round(h.x_px[-1], 1), round(h.y_px[-1], 1)) for h in alive if h.missed == 0}
+        ends = {_latest_sighting(h) for h in alive if h.missed == 0}
         for track in moved:
             if not _is_seed(track, self.min_seed_speed_px, self.max_seed_misfit_px):
                 continue
-            if (round(track.t_s[-1], 4), round(track.x_px[-1], 1), round(track.y_px[-1], 1)) in ends:
+            if _latest_sighting(track) in ends:
                 continue  # this fall is followed already
             hyp = self._grow(track)
             self.started += 1
             self.hypotheses.append(hyp)
             updated.append(hyp)
-            ends.add((round(hyp.t_s[-1], 4), round(hyp.x_px[-1], 1), round(hyp.y_px[-1], 1)))
+            ends.add(_latest_sighting(hyp))
         if len(self.hypotheses) > self.max_hypotheses:
             # The longest hypotheses carry the most evidence; new ones are cheap to seed again.
             self.hypotheses.sort(key=len, reverse=True)
@@ -124,8 +124,7 @@ class FallSearch:
     def _gate_px(self, speed_px_s: float, gap_s: float, misfit_px: float, n_points: int, unseen: int) -> float:
         # A smooth fall's next position is predicted to about its misfit; each frame it
         # goes unseen adds a share of a frame's motion.
-        unseen_s = gap_s
-        gate = self.gate_px * (1 + 0.5 * unseen) + self.gate_speed_share * speed_px_s * unseen_s + 2.0 * misfit_px
+        gate = self.gate_px * (1 + 0.5 * unseen) + self.gate_speed_share * speed_px_s * gap_s + 2.0 * misfit_px
         # Until a curve fits, the acceleration is unknown: a fall's next step can be
         # well off the straight line.
         return max(gate, 12.0) if n_points < 5 else gate
@@ -226,6 +225,12 @@ class FallSearch:
         while len(points) > grown_from and not points[0][1].strong:
             points.pop(0)
         return points
+
+
+def _latest_sighting(track: Track) -> tuple[float, float, float]:
+    """(t_s, x_px, y_px) of the track's latest sighting, rounded: equal for a track and a
+    hypothesis that took the same candidate."""
+    return round(track.t_s[-1], 4), round(track.x_px[-1], 1), round(track.y_px[-1], 1)
 
 
 def _at_rest(y_px: list[float]) -> bool:
