@@ -18,7 +18,7 @@ from edge.events.event import Event, Origin
 from edge.geometry.facade import Facade
 from edge.motion.detector import MotionDetector
 from edge.motion.region import watched_region
-from edge.physics.trajectory import PhysicsRules, Verdict, judge_trajectory
+from edge.physics.trajectory import G_MPS2, PhysicsRules, Verdict, judge_trajectory
 from edge.sources.frame import Frame
 from edge.tracking.fall_search import FallSearch
 from edge.tracking.track import Track
@@ -34,6 +34,18 @@ DUPLICATE_MEMORY_S = 5.0  # how long an ended alarm still suppresses a second on
 DUPLICATE_SIGHTINGS = 3  # common sightings in a row, near each other, that make two tracks one object
 DUPLICATE_DISTANCE_PX = 15.0  # ...plus DUPLICATE_SIZES blob sizes (square root of the blob area)
 DUPLICATE_SIZES = 2.0
+# A later piece of an alarmed object's fall (a light object lost for a moment in clutter
+# and found again further down) continues its path from a sighting where it was
+# falling (CONTINUATION_MIN_SPEED_MPS) at most CONTINUATION_MAX_GAP_S before: within
+# CONTINUATION_SIDEWAYS_M (plus CONTINUATION_DRIFT_MPS per second since) sideways, and
+# below that sighting by at least CONTINUATION_MIN_SPEED_SHARE of the distance its speed
+# there covers since (a fall does not slow down), at most by free fall from that speed.
+CONTINUATION_MAX_GAP_S = 2.0
+CONTINUATION_MIN_SPEED_MPS = 2.0
+CONTINUATION_SIDEWAYS_M = 1.0
+CONTINUATION_DRIFT_MPS = 0.5
+CONTINUATION_MIN_SPEED_SHARE = 0.5
+CONTINUATION_MARGIN_M = 1.0
 
 
 @dataclass
@@ -67,7 +79,10 @@ class DetectionPipeline:
         self.stats = PipelineStats()
         self._motion: MotionDetector | None = None
         self._events: dict[str, Track] = {}
-        self._ended_events: list[Track] = []  # alarmed tracks that ended within DUPLICATE_MEMORY_S
+        # Sightings of alarmed objects besides the events' own live tracks: alarmed
+        # tracks that ended, and later pieces of alarmed falls (found by their path);
+        # each kept until DUPLICATE_MEMORY_S after its latest sighting.
+        self._followed: list[Track] = []
         self._frame_size: tuple[int, int] | None = None
         d = config.detection
         self._rules = [
@@ -113,9 +128,9 @@ class DetectionPipeline:
         for track in ended:
             self._verified_at.pop(track.track_id, None)
             if track.event_id and self._events.pop(track.event_id, None) is not None:
-                self._ended_events.append(track)
+                self._followed.append(track)
         # Another track may still be on an alarmed object whose own track ended.
-        self._ended_events = [t for t in self._ended_events if frame.t_s - t.t_s[-1] <= DUPLICATE_MEMORY_S]
+        self._followed = [t for t in self._followed if frame.t_s - t.t_s[-1] <= DUPLICATE_MEMORY_S]
         events: list[Event] = []
         for track in updated:
             if track.event_id in self._events:
@@ -163,6 +178,12 @@ class DetectionPipeline:
             return None
         if self._duplicates_live_event(track):
             track.event_id = "duplicate"
+            return None
+        if self._continues_alarmed_fall(track, start, facade):
+            track.event_id = "duplicate"
+            # Its own later pieces are the same object too. Only the part judged now
+            # is kept: the track itself may go on to wander into other things.
+            self._followed.append(_part(track, start))
             return None
         track.event_start = start
         verifier_score = None
@@ -247,7 +268,7 @@ class DetectionPipeline:
         or have stuck to a stale blob after it.
         """
         a = _sightings(track)
-        for other in [*self._events.values(), *self._ended_events]:
+        for other in [*self._events.values(), *self._followed]:
             b = _sightings(other)
             together = 0
             for t in sorted(a.keys() & b.keys()):
@@ -257,6 +278,39 @@ class DetectionPipeline:
                 together = together + 1 if np.hypot(xa - xb, ya - yb) < near_px else 0
                 if together >= DUPLICATE_SIGHTINGS:
                     return True
+        return False
+
+    def _continues_alarmed_fall(self, track: Track, start: int, facade: Facade) -> bool:
+        """Does the judged part of ``track`` (from index ``start``) pick up the fall of an
+        object alarmed already, after that object's track lost it?
+
+        A new throw starts near its window, above where an earlier object from that
+        column has fallen to by then; a lost piece of the earlier fall starts below one
+        of its falling sightings, about as far down as its speed there took it. Every
+        sighting of the alarmed track counts, since a track that lost its object may
+        have wandered off to something else before it ended.
+        """
+        t0 = track.t_s[start]
+        x0_m, y0_m = facade.to_metres([[track.x_px[start], track.y_px[start]]])[0]
+        for other in [*self._events.values(), *self._followed]:
+            if other is track or len(other) < 2:
+                continue
+            t_s = np.asarray(other.t_s)
+            xy_m = facade.to_metres(np.column_stack([other.x_px, other.y_px]))
+            back = np.maximum(np.arange(len(t_s)) - 4, 0)  # speed over the 4 sightings before each
+            speed_mps = np.maximum(0.0, (xy_m[back, 1] - xy_m[:, 1]) / np.maximum(t_s - t_s[back], 1e-6))
+            dt_s = t0 - t_s
+            drop_m = xy_m[:, 1] - y0_m
+            hit = (
+                (dt_s >= 0.0)
+                & (dt_s <= CONTINUATION_MAX_GAP_S)
+                & (speed_mps >= CONTINUATION_MIN_SPEED_MPS)
+                & (np.abs(x0_m - xy_m[:, 0]) <= CONTINUATION_SIDEWAYS_M + CONTINUATION_DRIFT_MPS * dt_s)
+                & (drop_m >= CONTINUATION_MIN_SPEED_SHARE * speed_mps * dt_s - CONTINUATION_MARGIN_M)
+                & (drop_m <= speed_mps * dt_s + 0.5 * G_MPS2 * dt_s**2 + CONTINUATION_MARGIN_M)
+            )
+            if hit.any():
+                return True
         return False
 
     def _make_event(
@@ -296,6 +350,14 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
+
+
+def _part(track: Track, start: int) -> Track:
+    """A copy of the track's sightings from index ``start`` on."""
+    return Track(
+        track_id=track.track_id, t_s=track.t_s[start:], x_px=track.x_px[start:], y_px=track.y_px[start:],
+        area_px=track.area_px[start:], contrast=track.contrast[start:], strong=track.strong[start:],
+    )
 
 
 def _sightings(track: Track) -> dict[float, tuple[float, float, int]]:

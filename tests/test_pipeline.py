@@ -171,7 +171,7 @@ def test_a_track_that_comes_upon_an_alarmed_object_late_raises_no_second_alarm()
     assert not pipeline._duplicates_live_event(elsewhere)
     # The alarmed track ends; for a few seconds it still counts.
     pipeline._events.clear()
-    pipeline._ended_events.append(alarmed)
+    pipeline._followed.append(alarmed)
     assert pipeline._duplicates_live_event(wanderer)
 
 
@@ -188,3 +188,37 @@ def test_a_second_track_on_an_alarmed_object_that_its_track_left_raises_no_secon
     # The same path one object-size further on is another object.
     other = _track(3, [(t, x + 60.0, y) for t, x, y in fall])
     assert not pipeline._duplicates_live_event(other)
+
+
+def _fall_m(
+    t0: float, x_m: float, y_m: float, speed_mps: float, times: list[float]
+) -> list[tuple[float, float, float]]:
+    """Sightings (t, x_px, y_px) of something falling at a steady ``speed_mps`` from (x_m, y_m) at t0."""
+    return [(t, *metres_to_px(x_m, y_m - speed_mps * (t - t0))) for t in times]
+
+
+def test_a_later_piece_of_an_alarmed_fall_raises_no_second_alarm_but_a_second_throw_does() -> None:
+    """A light object at its terminal speed is lost in clutter after its alarm and
+    found again further down: the same object. A second object thrown from the same
+    window while the first is still falling starts above it: a new throw."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    facade = pipeline.facades[0]
+    first = [i / FPS for i in range(25)]  # 0-1 s, seen falling at 4 m/s from floor 9
+    alarmed = _track(1, _fall_m(0.0, 6.0, 27.0, 4.0, first))
+    pipeline._events["alarm"] = alarmed
+    later = [1.6 + i / FPS for i in range(10)]  # lost for 0.6 s, found 2.4 m lower
+    piece = _track(2, _fall_m(1.6, 6.2, 27.0 - 4.0 * 1.6, 4.0, later))
+    assert pipeline._continues_alarmed_fall(piece, 0, facade)
+    # The same piece after the alarmed track ended still counts, for a while.
+    pipeline._events.clear()
+    pipeline._followed.append(alarmed)
+    assert pipeline._continues_alarmed_fall(piece, 0, facade)
+    # Released at the window (27 m) 1.6 s after the first: far above where the first fell to.
+    second = _track(3, _fall_m(1.6, 6.0, 27.0, 0.5, later))
+    assert not pipeline._continues_alarmed_fall(second, 0, facade)
+    # The same fall from the next column (3 m to the side) is another object.
+    beside = _track(4, _fall_m(1.6, 9.2, 27.0 - 4.0 * 1.6, 4.0, later))
+    assert not pipeline._continues_alarmed_fall(beside, 0, facade)
+    # Found again much later than a lost piece is looked for.
+    late = _track(5, _fall_m(3.5, 6.0, 27.0 - 4.0 * 3.5, 4.0, [3.5 + i / FPS for i in range(10)]))
+    assert not pipeline._continues_alarmed_fall(late, 0, facade)
