@@ -189,3 +189,18 @@ def test_a_still_blob_followed_by_a_chain_of_jumping_blobs_is_rejected() -> None
     area[jumping] /= 8.0  # the same object tumbling smoothly passes
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
     assert verdict.is_throw, verdict.reason
+
+
+def test_a_few_sightings_of_a_far_bigger_blob_are_left_out_but_many_reject_the_track() -> None:
+    """A 2-px object's track takes a lump of clutter for a frame or two (50 times its
+    size): those sightings are off the object and left out. When a third of the track
+    is such lumps, it is a chain of different things."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t), area=4.0)
+    area[[10, 25]] = 200.0
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert verdict.is_throw, verdict.reason
+    area[::3] = 200.0
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "size varies" in verdict.reason

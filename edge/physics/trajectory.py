@@ -83,13 +83,17 @@ class Verdict:
     release_m: tuple[float, float] = (float("nan"), float("nan"))
 
 
-def _inliers(tau: np.ndarray, y_m: np.ndarray, x_m: np.ndarray, limit_y_m: float, limit_x_m: float) -> np.ndarray:
-    """Points within the limits of cubic fits in y and x, refitted once without the worst."""
-    keep = np.ones(len(tau), bool)
+def _inliers(
+    tau: np.ndarray, y_m: np.ndarray, x_m: np.ndarray, limit_y_m: float, limit_x_m: float, allowed: np.ndarray
+) -> np.ndarray:
+    """``allowed`` points within the limits of cubic fits in y and x (fitted to the
+    allowed points), refitted once without the worst."""
+    keep = allowed.copy()
     for _ in range(2):
         vander = np.vander(tau[keep], 4)
         cy, cx = solve_normal(vander, np.column_stack([y_m[keep], x_m[keep]])).T
-        keep = (np.abs(y_m - np.polyval(cy, tau)) <= limit_y_m) & (np.abs(x_m - np.polyval(cx, tau)) <= limit_x_m)
+        near = (np.abs(y_m - np.polyval(cy, tau)) <= limit_y_m) & (np.abs(x_m - np.polyval(cx, tau)) <= limit_x_m)
+        keep = near & allowed
         if keep.sum() < 5:
             break
     return keep
@@ -161,11 +165,17 @@ def judge_trajectory(
     seen_share = n / (round(tau[-1] / frame_s) + 1) if frame_s > 0 else 1.0
     if seen_share < rules.min_seen_share:
         return Verdict(False, f"seen in only {seen_share:.0%} of its frames")
+    sized = np.ones(n, bool)
     if area_px is not None:
         # Tumbling and motion blur change an object's blob several-fold, not by
-        # orders of magnitude; that is a chain of different things.
-        spread = float(np.max(area_px) / max(1.0, float(np.median(area_px))))
-        if spread > rules.max_area_spread:
+        # orders of magnitude. A few sightings far bigger than the rest are other
+        # things taken for a frame (a rain streak, a lump of clutter next to a
+        # 2-px object) and are left out like any sighting off the path; many are
+        # a chain of different things.
+        median_area = max(1.0, float(np.median(area_px)))
+        sized = area_px <= rules.max_area_spread * median_area
+        if sized.mean() < 1.0 - rules.max_outlier_share or sized.sum() < rules.min_points:
+            spread = float(np.max(area_px)) / median_area
             return Verdict(False, f"blob size varies {spread:.0f}-fold")
 
     descent_m = float(y_m[0] - y_m.min())
@@ -175,7 +185,7 @@ def judge_trajectory(
     tol_m = rules.residual_floor_m + rules.residual_px * m_per_px
     # A few sightings are off (a stale compression block, a neighbour's blob taken
     # for a frame): drop them if they are few, then judge what remains.
-    keep = _inliers(tau, y_m, x_m, 2.0 * tol_m, 2.0 * tol_m + rules.max_sway_m)
+    keep = _inliers(tau, y_m, x_m, 2.0 * tol_m, 2.0 * tol_m + rules.max_sway_m, sized)
     if keep.mean() < 1.0 - rules.max_outlier_share or keep.sum() < rules.min_points:
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
