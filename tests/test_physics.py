@@ -204,3 +204,17 @@ def test_a_few_sightings_of_a_far_bigger_blob_are_left_out_but_many_reject_the_t
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
     assert not verdict.is_throw
     assert "size varies" in verdict.reason
+
+
+def test_an_object_brighter_than_the_windows_and_darker_than_the_walls_passes() -> None:
+    """A grey shoe falling past floor after floor is brighter than each dark window it
+    crosses and darker than the wall between: the sign of its contrast flips every
+    frame or few as it passes the bands (a shoe of synthesized seed 31337 was once
+    rejected as "appearance flips back and forth" for it)."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t))
+    runs = np.resize([3, 1, 1, 2], len(t))  # frames over wall, window, wall, window, ...
+    sign = np.repeat(np.resize([1.0, -1.0], len(runs)), runs)[: len(t)]
+    contrast *= sign
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
+    assert verdict.is_throw, verdict.reason

@@ -55,7 +55,6 @@ class PhysicsRules:
     release_margin_m: float = 1.5
     max_first_speed_mps: float = 8.0
     min_descent_px: float = 25.0  # less leaves the physics fit no lever arm
-    strong_contrast: float = 20.0  # grey levels
     # A chain of faint blobs (rain streaks, compression noise) can be strung into a
     # parabola; a thrown object is seen clearly in most of its sightings.
     min_strong_share: float = 0.6
@@ -97,15 +96,6 @@ def _inliers(
         if keep.sum() < 5:
             break
     return keep
-
-
-def _flips_back_and_forth(contrast: np.ndarray, strong: float) -> bool:
-    """Three sign changes in a row among sightings with a clear contrast."""
-    signs = np.sign(contrast[np.abs(contrast) >= strong])
-    changes = (signs[1:] != signs[:-1]).astype(np.int8)
-    if len(changes) < 3:
-        return False
-    return bool(np.convolve(changes, np.ones(3, np.int8), mode="valid").max() >= 3)
 
 
 def _quadratic_with_accel_sigma(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, float]:
@@ -153,11 +143,6 @@ def judge_trajectory(
     x_m, y_m = xy_m[:, 0], xy_m[:, 1]
     if (ys_px := y_m[0] - y_m.min()) and ys_px / m_per_px < rules.min_descent_px:
         return Verdict(False, "falls too few pixels to judge")
-    if contrast is not None and _flips_back_and_forth(contrast, rules.strong_contrast):
-        # One object may turn from darker to brighter than the wall once it crosses
-        # a window, but not back and forth from sighting to sighting: that is the
-        # tracker hopping between different things.
-        return Verdict(False, "appearance flips back and forth")
     # A real object is seen in most frames (balconies hide a few); a chain of
     # sightings with many holes is more likely several things joined by the tracker.
     if frame_s is None:
