@@ -122,7 +122,7 @@ class DetectionPipeline:
         self.stats.frames_disturbed += int(result.disturbed)
         self.stats.candidates_total += len(result.candidates)
         updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps)
-        grown, dropped = self.fall_search.update(frame.t_s, result.candidates, updated)
+        grown, dropped = self.fall_search.update(frame.t_s, result.candidates, updated, blind=result.disturbed)
         updated, ended = updated + grown, ended + dropped
         self.stats.tracks_started = self.tracker.started
         for track in ended:

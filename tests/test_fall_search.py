@@ -167,3 +167,34 @@ def test_growing_back_stops_at_an_object_at_rest() -> None:
     (hyp,) = search.hypotheses
     at_rest = sum(t < t_release for t in hyp.t_s)
     assert 1 <= at_rest <= 8
+
+
+def test_a_fall_is_followed_back_across_frames_that_motion_could_not_look_at() -> None:
+    """The camera shakes for 0.6 s (15 frames) while the object falls: motion suppresses
+    those frames and finds nothing. The object seen again afterwards is followed back
+    across them to its release, since going unseen there says nothing."""
+    t_release, shake = 0.2, range(12, 27)
+    blind_frames = set(shake)
+    tracker, search = Tracker(), FallSearch(max_gap=6)
+    hypotheses: list[Track] = []
+    for i in range(45):
+        t = i * DT
+        blind = i in blind_frames
+        cands = [] if blind or t < t_release else [_cand(*_fall_xy(t, t_release))]
+        moved, _ = tracker.update(t, cands, DT)
+        grown, _ = search.update(t, cands, moved, blind=blind)
+        hypotheses.extend(h for h in grown if h not in hypotheses)
+    best = max(hypotheses, key=lambda h: _near_fall(h, t_release))
+    assert min(best.t_s) - t_release <= 0.05  # reached back across the shake to the release
+    assert _near_fall(best, t_release) == len(best)
+    assert max(best.t_s) >= 44 * DT  # and on to the end
+    # Without the blind flag the same gap splits the fall: the premise of the test.
+    search, tracker = FallSearch(max_gap=6), Tracker()
+    pieces: list[Track] = []
+    for i in range(45):
+        t = i * DT
+        cands = [] if i in blind_frames or t < t_release else [_cand(*_fall_xy(t, t_release))]
+        moved, _ = tracker.update(t, cands, DT)
+        grown, _ = search.update(t, cands, moved)
+        pieces.extend(h for h in grown if h not in pieces)
+    assert not any(min(h.t_s) < shake[0] * DT and max(h.t_s) > shake[-1] * DT for h in pieces)

@@ -43,6 +43,7 @@ class _KeptFrame:
     t_s: float
     xy_px: np.ndarray  # (N, 2) candidate centroids
     candidates: list[Candidate]
+    blind: bool = False  # motion saw nothing (camera shake, IR switch): no evidence either way
 
 
 class FallSearch:
@@ -77,13 +78,17 @@ class FallSearch:
         self._backed_at: dict[int, int] = {}  # hypothesis id -> its length at its last backward growth
         self.started = 0
 
-    def update(self, t_s: float, candidates: list[Candidate], moved: list[Track]) -> tuple[list[Track], list[Track]]:
+    def update(
+        self, t_s: float, candidates: list[Candidate], moved: list[Track], blind: bool = False
+    ) -> tuple[list[Track], list[Track]]:
         """Advance to frame time ``t_s``; ``moved`` are the tracker's tracks updated now.
+        ``blind``: motion could not look at this frame (camera shake, an IR switch), so
+        an object going unseen in it says nothing; it does not count against a gap.
 
         Returns (hypotheses updated this frame, hypotheses ended).
         """
         xy = np.array([[c.x_px, c.y_px] for c in candidates]) if candidates else np.zeros((0, 2))
-        frame = _KeptFrame(t_s, xy, candidates)
+        frame = _KeptFrame(t_s, xy, candidates, blind)
         self._frames.append(frame)
         while self._frames and t_s - self._frames[0].t_s > self.history_s:
             self._frames.popleft()
@@ -92,6 +97,9 @@ class FallSearch:
         alive: list[Track] = []
         ended: list[Track] = []
         for hyp in self.hypotheses:
+            if blind:
+                alive.append(hyp)
+                continue
             if self._extend(hyp, frame):
                 self._backfill(hyp)
                 updated.append(hyp)
@@ -204,7 +212,7 @@ class FallSearch:
         points; ``missed``: frames already gone unseen just after those frames."""
         grown_from = len(points)
         for frame in reversed(self._frames):
-            if frame.t_s >= before_t_s - 1e-9:
+            if frame.t_s >= before_t_s - 1e-9 or frame.blind:
                 continue
             head = points[:PREDICT_POINTS]  # the earliest sightings predict further back
             t_pts = np.array([t for t, _ in head])
