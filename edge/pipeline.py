@@ -179,11 +179,11 @@ class DetectionPipeline:
         if self._duplicates_live_event(track):
             track.event_id = "duplicate"
             return None
-        if self._continues_alarmed_fall(track, start, facade):
+        if self._continues_alarmed_fall(track, start, xy_m[start], facade):
             track.event_id = "duplicate"
             # Its own later pieces are the same object too. Only the part judged now
             # is kept: the track itself may go on to wander into other things.
-            self._followed.append(_part(track, start))
+            self._followed.append(track.since(start))
             return None
         track.event_start = start
         verifier_score = None
@@ -280,9 +280,10 @@ class DetectionPipeline:
                     return True
         return False
 
-    def _continues_alarmed_fall(self, track: Track, start: int, facade: Facade) -> bool:
-        """Does the judged part of ``track`` (from index ``start``) pick up the fall of an
-        object alarmed already, after that object's track lost it?
+    def _continues_alarmed_fall(self, track: Track, start: int, start_m: np.ndarray, facade: Facade) -> bool:
+        """Does the judged part of ``track`` (from index ``start``, at facade metres
+        ``start_m``) pick up the fall of an object alarmed already, after that object's
+        track lost it?
 
         A new throw starts near its window, above where an earlier object from that
         column has fallen to by then; a lost piece of the earlier fall starts below one
@@ -291,7 +292,7 @@ class DetectionPipeline:
         have wandered off to something else before it ended.
         """
         t0 = track.t_s[start]
-        x0_m, y0_m = facade.to_metres([[track.x_px[start], track.y_px[start]]])[0]
+        x0_m, y0_m = float(start_m[0]), float(start_m[1])
         for other in [*self._events.values(), *self._followed]:
             if other is track or len(other) < 2:
                 continue
@@ -350,14 +351,6 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
-
-
-def _part(track: Track, start: int) -> Track:
-    """A copy of the track's sightings from index ``start`` on."""
-    return Track(
-        track_id=track.track_id, t_s=track.t_s[start:], x_px=track.x_px[start:], y_px=track.y_px[start:],
-        area_px=track.area_px[start:], contrast=track.contrast[start:], strong=track.strong[start:],
-    )
 
 
 def _sightings(track: Track) -> dict[float, tuple[float, float, int]]:

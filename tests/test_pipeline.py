@@ -197,28 +197,33 @@ def _fall_m(
     return [(t, *metres_to_px(x_m, y_m - speed_mps * (t - t0))) for t in times]
 
 
+def _continues(pipeline: DetectionPipeline, track: Track) -> bool:
+    facade = pipeline.facades[0]
+    start_m = facade.to_metres([[track.x_px[0], track.y_px[0]]])[0]
+    return pipeline._continues_alarmed_fall(track, 0, start_m, facade)
+
+
 def test_a_later_piece_of_an_alarmed_fall_raises_no_second_alarm_but_a_second_throw_does() -> None:
     """A light object at its terminal speed is lost in clutter after its alarm and
     found again further down: the same object. A second object thrown from the same
     window while the first is still falling starts above it: a new throw."""
     pipeline = DetectionPipeline(flat_config(), FPS)
-    facade = pipeline.facades[0]
     first = [i / FPS for i in range(25)]  # 0-1 s, seen falling at 4 m/s from floor 9
     alarmed = _track(1, _fall_m(0.0, 6.0, 27.0, 4.0, first))
     pipeline._events["alarm"] = alarmed
     later = [1.6 + i / FPS for i in range(10)]  # lost for 0.6 s, found 2.4 m lower
     piece = _track(2, _fall_m(1.6, 6.2, 27.0 - 4.0 * 1.6, 4.0, later))
-    assert pipeline._continues_alarmed_fall(piece, 0, facade)
+    assert _continues(pipeline, piece)
     # The same piece after the alarmed track ended still counts, for a while.
     pipeline._events.clear()
     pipeline._followed.append(alarmed)
-    assert pipeline._continues_alarmed_fall(piece, 0, facade)
+    assert _continues(pipeline, piece)
     # Released at the window (27 m) 1.6 s after the first: far above where the first fell to.
     second = _track(3, _fall_m(1.6, 6.0, 27.0, 0.5, later))
-    assert not pipeline._continues_alarmed_fall(second, 0, facade)
+    assert not _continues(pipeline, second)
     # The same fall from the next column (3 m to the side) is another object.
     beside = _track(4, _fall_m(1.6, 9.2, 27.0 - 4.0 * 1.6, 4.0, later))
-    assert not pipeline._continues_alarmed_fall(beside, 0, facade)
+    assert not _continues(pipeline, beside)
     # Found again much later than a lost piece is looked for.
     late = _track(5, _fall_m(3.5, 6.0, 27.0 - 4.0 * 3.5, 4.0, [3.5 + i / FPS for i in range(10)]))
-    assert not pipeline._continues_alarmed_fall(late, 0, facade)
+    assert not _continues(pipeline, late)

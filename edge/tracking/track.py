@@ -69,6 +69,13 @@ class Track:
             del series[:n]
         self.prepend(earlier)
 
+    def since(self, start: int) -> Track:
+        """A copy of the sightings from index ``start`` on (no event, no motion state)."""
+        return Track(
+            track_id=self.track_id, t_s=self.t_s[start:], x_px=self.x_px[start:], y_px=self.y_px[start:],
+            area_px=self.area_px[start:], contrast=self.contrast[start:], strong=self.strong[start:],
+        )
+
     @property
     def duration_s(self) -> float:
         return self.t_s[-1] - self.t_s[0] if self.t_s else 0.0
