@@ -46,6 +46,17 @@ CONTINUATION_SIDEWAYS_M = 1.0
 CONTINUATION_DRIFT_MPS = 0.5
 CONTINUATION_MIN_SPEED_SHARE = 0.5
 CONTINUATION_MARGIN_M = 1.0
+# A tumbling newspaper or bag turns edge-on and vanishes for a few tenths of a second,
+# longer than a track waits, so its fall comes in pieces that each descend too little
+# to judge. A lost piece (PIECE_MIN_POINTS sightings or more, descending at least
+# PIECE_MIN_DESCENT_PX) is remembered for PIECE_MEMORY_S; a new track that starts
+# where the piece's motion leads (within PIECE_GATE_PX plus PIECE_GATE_SPEED_SHARE of
+# the piece's motion over the gap), further down, is judged with the piece in front.
+PIECE_MEMORY_S = 1.0
+PIECE_MIN_POINTS = 5
+PIECE_MIN_DESCENT_PX = 8.0
+PIECE_GATE_PX = 15.0
+PIECE_GATE_SPEED_SHARE = 0.5
 
 
 @dataclass
@@ -83,6 +94,7 @@ class DetectionPipeline:
         # tracks that ended, and later pieces of alarmed falls (found by their path);
         # each kept until DUPLICATE_MEMORY_S after its latest sighting.
         self._followed: list[Track] = []
+        self._lost_hypotheses: list[Track] = []  # ended fall-search hypotheses, kept as pieces
         self._frame_size: tuple[int, int] | None = None
         d = config.detection
         self._rules = [
@@ -131,20 +143,31 @@ class DetectionPipeline:
                 self._followed.append(track)
         # Another track may still be on an alarmed object whose own track ended.
         self._followed = [t for t in self._followed if frame.t_s - t.t_s[-1] <= DUPLICATE_MEMORY_S]
+        self._lost_hypotheses = [
+            t for t in self._lost_hypotheses + [h for h in dropped if _is_piece(h)]
+            if frame.t_s - t.t_s[-1] <= PIECE_MEMORY_S
+        ]
+        pieces: list[Track] | None = None  # gathered on first need: most frames have no young falling track
         events: list[Event] = []
         for track in updated:
             if track.event_id in self._events:
                 self._events[track.event_id] = track  # may have been stitched to a new track
+            if track.event_id is not None:
+                continue
+            event = None
             # Most tracks are noise that never moves far: a px range this small cannot
             # pass the physics gate's lever-arm rule, so the judging is skipped.
             if (
-                track.event_id is None
-                and len(track) >= PhysicsRules.min_points
+                len(track) >= PhysicsRules.min_points
                 and max(track.y_px) - min(track.y_px) >= 0.8 * PhysicsRules.min_descent_px
             ):
                 event = self._judge(track, frame.t_s)
-                if event is not None:
-                    events.append(event)
+            if event is None and track.event_id is None and _is_young_fall(track, frame.t_s):
+                if pieces is None:
+                    pieces = self._lost_hypotheses + [t for t in self.tracker.lost if _is_piece(t)]
+                event = self._judge_with_piece(track, pieces, frame.t_s)
+            if event is not None:
+                events.append(event)
         self.stats.events_emitted += len(events)
         return events
 
@@ -260,6 +283,32 @@ class DetectionPipeline:
             log.debug("track %d: verifier %.2f below threshold", track.track_id, score)
         return score
 
+    def _judge_with_piece(self, track: Track, pieces: list[Track], now_s: float) -> Event | None:
+        """Judge ``track`` with the lost piece of a fall it continues put in front of it;
+        the piece stays in front only if that makes a throw."""
+        t0 = track.t_s[0]
+        first = np.array([track.x_px[0], track.y_px[0]])
+        for piece in pieces:
+            n = int(np.searchsorted(piece.t_s, t0))  # the piece's sightings before the track's
+            if n < PIECE_MIN_POINTS or t0 - piece.t_s[n - 1] > PIECE_MEMORY_S:
+                continue
+            before = piece.since(0) if n == len(piece) else Track(
+                track_id=piece.track_id, t_s=piece.t_s[:n], x_px=piece.x_px[:n], y_px=piece.y_px[:n],
+                area_px=piece.area_px[:n], contrast=piece.contrast[:n], strong=piece.strong[:n],
+            )
+            if track.y_px[0] < before.y_px[-1]:
+                continue  # a fall goes on down
+            pred, vel = before.predict(t0)
+            gap_s = t0 - before.t_s[-1]
+            if np.hypot(*(pred - first)) > PIECE_GATE_PX + PIECE_GATE_SPEED_SHARE * np.hypot(*vel) * gap_s:
+                continue
+            track.prepend(before)
+            event = self._judge(track, now_s)
+            if event is not None or track.event_id is not None:
+                return event
+            track.replace_front(n, Track(track_id=track.track_id))  # no throw: as it was
+        return None
+
     def _duplicates_live_event(self, track: Track) -> bool:
         """Two tracks on one object (a split blob, a track and a hypothesis) must not raise two alarms.
 
@@ -351,6 +400,24 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
+
+
+def _is_piece(track: Track) -> bool:
+    """Could this lost track be the first piece of a fall?"""
+    return (
+        track.event_id is None
+        and len(track) >= PIECE_MIN_POINTS
+        and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
+    )
+
+
+def _is_young_fall(track: Track, now_s: float) -> bool:
+    """Has this track begun recently enough to continue a lost piece, and does it descend?"""
+    return (
+        len(track) >= PIECE_MIN_POINTS
+        and track.t_s[0] >= now_s - SEGMENT_WINDOW_S
+        and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
+    )
 
 
 def _sightings(track: Track) -> dict[float, tuple[float, float, int]]:

@@ -227,3 +227,47 @@ def test_a_later_piece_of_an_alarmed_fall_raises_no_second_alarm_but_a_second_th
     # Found again much later than a lost piece is looked for.
     late = _track(5, _fall_m(3.5, 6.0, 27.0 - 4.0 * 3.5, 4.0, [3.5 + i / FPS for i in range(10)]))
     assert not _continues(pipeline, late)
+
+
+def _sheet_track(track_id: int, t_from: float, t_to: float, t_release: float = 0.3) -> Track:
+    """Sightings of a sheet of paper falling from (5 m, 28 m) with quadratic drag (4 m/s
+    terminal speed), swaying sideways, every frame from ``t_from`` to ``t_to``."""
+    points = []
+    for i in range(round((t_to - t_from) * FPS) + 1):
+        t = t_from + i / FPS
+        tau = t - t_release
+        drop_m = 16.0 / 9.81 * np.log(np.cosh(9.81 * tau / 4.0))
+        points.append((t, *metres_to_px(5.0 + 0.3 * np.sin(3 * tau), 28.0 - drop_m)))
+    return _track(track_id, points)
+
+
+def test_a_sheet_seen_in_pieces_is_judged_whole() -> None:
+    """A tumbling sheet is edge-on, unseen, for 0.4 s: the track of its first 0.6 s is
+    lost, a new one picks it up below. Neither piece has fallen the two floors an alarm
+    needs; the new one with the lost piece in front is a light object's fall from its
+    window."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    piece, rest = _sheet_track(1, 0.3, 0.9), _sheet_track(2, 1.3, 2.3)
+    assert pipeline._judge(piece.since(0), 0.9) is None
+    assert pipeline._judge(rest.since(0), 2.3) is None
+    event = pipeline._judge_with_piece(rest, [piece], 2.3)
+    assert event is not None
+    assert (event.origin.floor, event.origin.column) == (10, 2)
+    assert event.t_start == pytest.approx(0.3, abs=0.1)
+    assert rest.t_s[0] == pytest.approx(0.3) and len(rest) == len(piece) + 26
+
+
+def test_pieces_of_different_things_are_not_joined() -> None:
+    """A lost piece and a track that starts two columns over, above where the piece
+    was lost, or more than a second after it, do not make one fall."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    piece = _sheet_track(1, 0.3, 0.9)
+    elsewhere = _sheet_track(2, 1.3, 2.3)
+    elsewhere.x_px[:] = [x + 120 for x in elsewhere.x_px]
+    above = _sheet_track(3, 1.3, 2.3)
+    above.y_px[:] = [y - 40 for y in above.y_px]
+    late = _sheet_track(4, 2.1, 3.1)
+    for track in (elsewhere, above, late):
+        n = len(track)
+        assert pipeline._judge_with_piece(track, [piece], track.t_s[-1]) is None
+        assert len(track) == n  # nothing of the piece is left in front of it

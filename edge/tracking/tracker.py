@@ -48,6 +48,11 @@ class Tracker:
         self._ids = itertools.count(1)
         self.started = 0
 
+    @property
+    def lost(self) -> list[Track]:
+        """Tracks lost recently (within ``stitch_window_s``), not yet reported as ended."""
+        return list(self._dormant)
+
     def update(self, t_s: float, candidates: list[Candidate], dt_s: float) -> tuple[list[Track], list[Track]]:
         """Advance to frame time ``t_s``; returns (tracks updated this frame, tracks ended).
 
