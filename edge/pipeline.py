@@ -49,10 +49,11 @@ CONTINUATION_MARGIN_M = 1.0
 # A tumbling newspaper or bag turns edge-on and vanishes for a few tenths of a second,
 # longer than a track waits, so its fall comes in pieces that each descend too little
 # to judge. A lost piece (PIECE_MIN_POINTS sightings or more, descending at least
-# PIECE_MIN_DESCENT_PX) is remembered for PIECE_MEMORY_S; a new track that starts
-# where the piece's motion leads (within PIECE_GATE_PX plus PIECE_GATE_SPEED_SHARE of
-# the piece's motion over the gap), further down, is judged with the piece in front.
-PIECE_MEMORY_S = 1.0
+# PIECE_MIN_DESCENT_PX) is kept for SEGMENT_WINDOW_S; a track that starts at most
+# PIECE_GAP_S after it, where the piece's motion leads (within PIECE_GATE_PX plus
+# PIECE_GATE_SPEED_SHARE of the piece's motion over the gap), further down, is judged
+# with the piece in front as long as it is young (begun within SEGMENT_WINDOW_S).
+PIECE_GAP_S = 1.0
 PIECE_MIN_POINTS = 5
 PIECE_MIN_DESCENT_PX = 8.0
 PIECE_GATE_PX = 15.0
@@ -94,7 +95,7 @@ class DetectionPipeline:
         # tracks that ended, and later pieces of alarmed falls (found by their path);
         # each kept until DUPLICATE_MEMORY_S after its latest sighting.
         self._followed: list[Track] = []
-        self._lost_hypotheses: list[Track] = []  # ended fall-search hypotheses, kept as pieces
+        self._pieces: list[Track] = []  # ended tracks and hypotheses that may be a fall's first piece
         self._frame_size: tuple[int, int] | None = None
         d = config.detection
         self._rules = [
@@ -143,9 +144,9 @@ class DetectionPipeline:
                 self._followed.append(track)
         # Another track may still be on an alarmed object whose own track ended.
         self._followed = [t for t in self._followed if frame.t_s - t.t_s[-1] <= DUPLICATE_MEMORY_S]
-        self._lost_hypotheses = [
-            t for t in self._lost_hypotheses + [h for h in dropped if _is_piece(h)]
-            if frame.t_s - t.t_s[-1] <= PIECE_MEMORY_S
+        self._pieces = [
+            t for t in self._pieces + [t for t in ended if _is_piece(t)]
+            if frame.t_s - t.t_s[-1] <= SEGMENT_WINDOW_S
         ]
         pieces: list[Track] | None = None  # gathered on first need: most frames have no young falling track
         events: list[Event] = []
@@ -164,7 +165,7 @@ class DetectionPipeline:
                 event = self._judge(track, frame.t_s)
             if event is None and track.event_id is None and _is_young_fall(track, frame.t_s):
                 if pieces is None:
-                    pieces = self._lost_hypotheses + [t for t in self.tracker.lost if _is_piece(t)]
+                    pieces = self._pieces + [t for t in self.tracker.lost if _is_piece(t)]
                 event = self._judge_with_piece(track, pieces, frame.t_s)
             if event is not None:
                 events.append(event)
@@ -290,12 +291,9 @@ class DetectionPipeline:
         first = np.array([track.x_px[0], track.y_px[0]])
         for piece in pieces:
             n = int(np.searchsorted(piece.t_s, t0))  # the piece's sightings before the track's
-            if n < PIECE_MIN_POINTS or t0 - piece.t_s[n - 1] > PIECE_MEMORY_S:
+            if n < PIECE_MIN_POINTS or t0 - piece.t_s[n - 1] > PIECE_GAP_S:
                 continue
-            before = piece.since(0) if n == len(piece) else Track(
-                track_id=piece.track_id, t_s=piece.t_s[:n], x_px=piece.x_px[:n], y_px=piece.y_px[:n],
-                area_px=piece.area_px[:n], contrast=piece.contrast[:n], strong=piece.strong[:n],
-            )
+            before = piece.head(n)
             if track.y_px[0] < before.y_px[-1]:
                 continue  # a fall goes on down
             pred, vel = before.predict(t0)

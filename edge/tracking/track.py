@@ -69,6 +69,13 @@ class Track:
             del series[:n]
         self.prepend(earlier)
 
+    def head(self, n: int) -> Track:
+        """A copy of the first ``n`` sightings (no event, no motion state)."""
+        return Track(
+            track_id=self.track_id, t_s=self.t_s[:n], x_px=self.x_px[:n], y_px=self.y_px[:n],
+            area_px=self.area_px[:n], contrast=self.contrast[:n], strong=self.strong[:n],
+        )
+
     def since(self, start: int) -> Track:
         """A copy of the sightings from index ``start`` on (no event, no motion state)."""
         return Track(
