@@ -271,3 +271,19 @@ def test_pieces_of_different_things_are_not_joined() -> None:
         n = len(track)
         assert pipeline._judge_with_piece(track, [piece], track.t_s[-1]) is None
         assert len(track) == n  # nothing of the piece is left in front of it
+
+
+def test_a_piece_that_does_not_make_a_throw_is_taken_off_again() -> None:
+    """A track that starts where the sheet's piece leads but then drifts down at a
+    leaf's pace: the gate lets it try the piece in front, physics says no, and the
+    track is left as it was."""
+    judged: list[int] = []
+    pipeline = DetectionPipeline(flat_config(), FPS, on_verdict=lambda track, _: judged.append(len(track)))
+    piece = _sheet_track(1, 0.3, 0.9)
+    x0, y0 = piece.predict(1.3)[0]
+    drift = _track(2, [(1.3 + i / FPS, x0, y0 + 0.5 * i) for i in range(26)])
+    before = drift.points().copy()
+    assert pipeline._judge_with_piece(drift, [piece], 2.3) is None
+    assert judged == [len(piece) + 26]  # judged with the piece in front...
+    assert drift.event_id is None
+    np.testing.assert_array_equal(drift.points(), before)  # ...which is gone again
