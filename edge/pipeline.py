@@ -304,7 +304,7 @@ class DetectionPipeline:
             event = self._judge(track, now_s)
             if event is not None or track.event_id is not None:
                 return event
-            track.replace_front(n, Track(track_id=track.track_id))  # no throw: as it was
+            track.drop_front(n)  # no throw: as it was
         return None
 
     def _duplicates_live_event(self, track: Track) -> bool:
@@ -400,22 +400,19 @@ class DetectionPipeline:
         return event
 
 
+def _descends(track: Track) -> bool:
+    """Does the track have the sightings and the descent of a piece of a fall?"""
+    return len(track) >= PIECE_MIN_POINTS and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
+
+
 def _is_piece(track: Track) -> bool:
     """Could this lost track be the first piece of a fall?"""
-    return (
-        track.event_id is None
-        and len(track) >= PIECE_MIN_POINTS
-        and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
-    )
+    return track.event_id is None and _descends(track)
 
 
 def _is_young_fall(track: Track, now_s: float) -> bool:
     """Has this track begun recently enough to continue a lost piece, and does it descend?"""
-    return (
-        len(track) >= PIECE_MIN_POINTS
-        and track.t_s[0] >= now_s - SEGMENT_WINDOW_S
-        and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
-    )
+    return track.t_s[0] >= now_s - SEGMENT_WINDOW_S and _descends(track)
 
 
 def _sightings(track: Track) -> dict[float, tuple[float, float, int]]:

@@ -65,22 +65,27 @@ class Track:
     def replace_front(self, n: int, earlier: Track) -> None:
         """Drop the first ``n`` points and put ``earlier`` in front instead (for tracks
         without an event: ``event_start`` is not moved)."""
+        self.drop_front(n)
+        self.prepend(earlier)
+
+    def drop_front(self, n: int) -> None:
+        """Drop the first ``n`` points."""
         for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong):
             del series[:n]
-        self.prepend(earlier)
+        self._motion = None
 
     def head(self, n: int) -> Track:
         """A copy of the first ``n`` sightings (no event, no motion state)."""
-        return Track(
-            track_id=self.track_id, t_s=self.t_s[:n], x_px=self.x_px[:n], y_px=self.y_px[:n],
-            area_px=self.area_px[:n], contrast=self.contrast[:n], strong=self.strong[:n],
-        )
+        return self._copy(slice(None, n))
 
     def since(self, start: int) -> Track:
         """A copy of the sightings from index ``start`` on (no event, no motion state)."""
+        return self._copy(slice(start, None))
+
+    def _copy(self, part: slice) -> Track:
         return Track(
-            track_id=self.track_id, t_s=self.t_s[start:], x_px=self.x_px[start:], y_px=self.y_px[start:],
-            area_px=self.area_px[start:], contrast=self.contrast[start:], strong=self.strong[start:],
+            track_id=self.track_id, t_s=self.t_s[part], x_px=self.x_px[part], y_px=self.y_px[part],
+            area_px=self.area_px[part], contrast=self.contrast[part], strong=self.strong[part],
         )
 
     @property
