@@ -218,3 +218,40 @@ def test_an_object_brighter_than_the_windows_and_darker_than_the_walls_passes() 
     contrast *= sign
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
     assert verdict.is_throw, verdict.reason
+
+
+EARLY_RULES = PhysicsRules(min_descent_m=6.0, early_descent_m=2.4)  # early alarm after 2.4 m
+
+
+def test_a_clean_free_fall_alarms_before_the_full_descent() -> None:
+    t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.8)  # 3.1 m: past the early alarm, short of 6 m
+    area, contrast, strong = _appearance(len(t))
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, EARLY_RULES, area_px=area, contrast=contrast, strong=strong)
+    assert verdict.is_throw, verdict.reason
+    assert verdict.descent_m < 6.0
+
+
+def test_an_early_alarm_needs_its_descent_in_clear_sightings() -> None:
+    """The same fall, but beyond its first 1.2 m only faint blobs continue the track
+    (a leaf's track carried on by noise further down): it waits for the full descent."""
+    t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.8)
+    area, contrast, strong = _appearance(len(t))
+    strong[t > 0.5] = False  # still over the 60 % of clear sightings an object needs
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, EARLY_RULES, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "fallen" in verdict.reason
+
+
+@pytest.mark.parametrize("noise_px", [0.3, 0.5])
+def test_a_blob_that_hangs_still_then_sails_down_gives_no_early_alarm(noise_px: float) -> None:
+    """A leaf caught for a moment, then sailing down at a steady 2.5 m/s: over the first
+    half second it starts from rest and speeds up like a fall, but its whole path does
+    not accelerate."""
+    t = np.arange(0, 1.4, 1 / FPS)
+    xy = np.column_stack([2 + 0.3 * t, 40.0 - 2.5 * np.clip(t - 0.32, 0, None)])  # 2.7 m down
+    area, contrast, strong = _appearance(len(t))
+    verdict = judge_trajectory(
+        t, noisy(xy, px=noise_px), M_PER_PX, EARLY_RULES, area_px=area, contrast=contrast, strong=strong
+    )
+    assert not verdict.is_throw
+    assert "fallen" in verdict.reason

@@ -204,17 +204,8 @@ def judge_trajectory(
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
     q, accel_sigma = _quadratic_with_accel_sigma(tau[early], y_m[early])
     accel = float(-2.0 * q[0])  # downward positive
-    if fitted_descent < rules.min_descent_m:
-        # Early alarm: an object that has already fallen most of the alarm distance
-        # with clean free-fall acceleration cannot stop in mid-air, so the guard is
-        # told now instead of a few frames later.
-        early_ok = (
-            fitted_descent >= rules.early_descent_m
-            and n >= rules.early_min_points
-            and accel >= rules.early_min_accel_mps2
-        )
-        if not early_ok:
-            return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
+    if fitted_descent < rules.min_descent_m and not _early_alarm_ok(tau, y_m, strong, fitted_descent, accel, rules):
+        return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
     # The acceleration must be clearly there, not a wobble of noisy positions on a
     # far, coarse facade (a car creeping down the image, say).
     if accel - 1.5 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
@@ -298,6 +289,34 @@ def judge_trajectory(
         t_release=float(t_s[0] - back_s),
         release_m=(release_x, release_y),
     )
+
+
+def _early_alarm_ok(
+    tau: np.ndarray, y_m: np.ndarray, strong: np.ndarray | None, fitted_descent_m: float, accel_mps2: float,
+    rules: PhysicsRules,
+) -> bool:
+    """May a track that has not yet fallen the alarm distance alarm already?
+
+    An object that has fallen most of it with clean free-fall acceleration cannot
+    stop in mid-air, so the guard is told now instead of a few frames later. Two
+    things only look like that, and wait for the full distance instead: a descent
+    that only faint blobs carry (a leaf's track continued by noise further down),
+    and a path that speeds up in its first half second only (a leaf that hung
+    still, then sails down at a steady pace).
+    """
+    if (
+        fitted_descent_m < rules.early_descent_m
+        or len(tau) < rules.early_min_points
+        or accel_mps2 < rules.early_min_accel_mps2
+    ):
+        return False
+    whole, _ = _quadratic_with_accel_sigma(tau, y_m)
+    if -2.0 * float(whole[0]) < rules.min_accel_mps2:
+        return False
+    if strong is None:
+        return True
+    y_clear_m = y_m[strong]
+    return len(y_clear_m) > 0 and float(y_clear_m[0] - y_clear_m.min()) >= rules.early_descent_m
 
 
 def _median_area_jump(area_px: np.ndarray) -> float:
