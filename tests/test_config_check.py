@@ -75,7 +75,7 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 
 
 def test_preview_draws_the_grid_on_the_frame(tmp_path: Path, frame_png: Path) -> None:
-    config_path = write_config(tmp_path)
+    config_path = write_config(tmp_path, motion={"facade_margin_m": 3.0})
     preview = tmp_path / "out" / "preview.png"
     result = fallwatch("config", "check", config_path, "--frame", frame_png, "--preview", preview)
     assert result.returncode == 0, result.stderr
@@ -96,6 +96,11 @@ def test_preview_draws_the_grid_on_the_frame(tmp_path: Path, frame_png: Path) ->
         cols, rows = np.round(line_px).astype(int).T
         hit = near[rows, cols] > 40
         assert hit.mean() > 0.9, f"floor line {floor} not drawn: {hit.mean():.0%} of its points changed"
+    # Thinner, the outline of what motion watches too: 3 m beside the facade.
+    ys_m = np.linspace(0.05, 0.3, 15) * facade.height_m
+    beside_px = facade.to_pixels(np.stack([np.full_like(ys_m, facade.width_m + 3.0), ys_m], axis=1))
+    cols, rows = np.round(beside_px).astype(int).T
+    assert (near[rows, cols] > 40).mean() > 0.9, "the watched margin's outline is not drawn"
     # Between the lines the picture is untouched: the grid is where the homography says.
     for floor in range(facade.floors):
         centre = facade.to_pixels([[facade.width_m * 0.3, (floor + 0.5) * facade.floor_height_m]])[0]

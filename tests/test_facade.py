@@ -97,3 +97,29 @@ def test_grid_has_a_line_per_floor_and_column_boundary() -> None:
 def test_metres_per_pixel_grows_with_height_when_looking_up() -> None:
     facade = _perspective_facade(0.3, floors=20, columns=5, floor_h=3.0)
     assert facade.metres_per_pixel(640, 100) > facade.metres_per_pixel(640, 650)
+
+
+@settings(max_examples=60, deadline=None)
+@given(facade=facades, margin_m=st.floats(0.0, 6.0))
+def test_the_watched_outline_is_the_facade_widened_by_the_margin(facade: Facade, margin_m: float) -> None:
+    outline_m = facade.to_metres(facade.outline_px(margin_m))
+    w, h = facade.width_m, facade.height_m
+    expected = [[-margin_m, h], [w + margin_m, h], [w + margin_m, 0.0], [-margin_m, 0.0]]
+    assert np.allclose(outline_m, expected, atol=1e-6)
+    assert np.allclose(facade.outline_px(0.0), facade.corners_px)
+
+
+def test_an_outline_that_would_cross_the_horizon_keeps_a_smaller_margin() -> None:
+    """A facade whose plane meets the camera's horizon 5 m beyond its right edge (the
+    facade-to-image homography's w = 0 there): 10 m of margin would wrap past the
+    horizon onto the wrong side of the image, so less is watched beside it."""
+    to_image = np.array([[20.0, 0.0, 100.0], [0.0, -22.0, 700.0], [-1 / 19.0, 0.0, 1.0]])  # metres -> px
+    corners_m = np.array([[0.0, 30.0, 1.0], [14.0, 30.0, 1.0], [14.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    hom = corners_m @ to_image.T
+    corners_px = (hom[:, :2] / hom[:, 2:]).tolist()
+    facade = Facade(FacadeConfig(name="f", corners=corners_px, floors=10, columns=4, width_m=14.0))
+    grown_m = facade.to_metres(facade.outline_px(10.0))
+    assert np.all(np.isfinite(grown_m))
+    margin_m = grown_m[1, 0] - 14.0
+    assert 0.0 < margin_m < 5.0  # some margin beside the facade, short of the horizon
+    assert np.allclose(grown_m, [[-margin_m, 30.0], [14.0 + margin_m, 30.0], [14.0 + margin_m, 0.0], [-margin_m, 0.0]])

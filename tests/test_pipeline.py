@@ -287,3 +287,14 @@ def test_a_piece_that_does_not_make_a_throw_is_taken_off_again() -> None:
     assert judged == [len(piece) + 26]  # judged with the piece in front...
     assert drift.event_id is None
     np.testing.assert_array_equal(drift.points(), before)  # ...which is gone again
+
+
+def test_a_throw_out_of_the_outline_is_found_in_the_margin() -> None:
+    """Thrown outward from the last column, the object leaves the facade's outline
+    after a fifth of a second and falls beside it."""
+    throw = falling(13.5, 25.0, t_release=0.4, vx_mps=2.5)
+    with_margin = DetectionPipeline(flat_config(motion={"facade_margin_m": 3.0}), FPS)
+    events = [e for f in frames(int(3.0 * FPS), throw) for e in with_margin.process(f)]
+    assert len(events) == 1
+    assert (events[0].origin.floor, events[0].origin.column) == (9, 4)
+    assert not run(throw)  # the outline only (the default) loses it

@@ -103,6 +103,14 @@ class MotionConfig(_Strict):
     background_s: float = Field(
         default=1.0, gt=0.05, le=30.0, description="Time constant of the running background, seconds."
     )
+    facade_margin_m: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=20.0,
+        description="Metres beside each facade that are watched too: a thing thrown outward from an edge "
+        "column falls in front of the facade and is seen beside its outline (costs false alarms where "
+        "trees or traffic move there).",
+    )
 
 
 class DetectionConfig(_Strict):

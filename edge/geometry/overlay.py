@@ -20,6 +20,7 @@ Anchor = Literal["right", "centre"]
 
 # BGR colours chosen to stay readable on both sky and concrete.
 OUTLINE_BGR = (0, 255, 0)
+WATCHED_BGR = (0, 150, 0)  # the margin around a facade that motion also watches
 FLOOR_LINE_BGR = (0, 255, 255)
 COLUMN_LINE_BGR = (255, 255, 0)
 LABEL_BGR = (255, 255, 255)
@@ -36,9 +37,10 @@ def draw_facade_overlay(bgr: np.ndarray, config: CameraConfig) -> np.ndarray:
 
     Masks (ignored by motion detection) are hatched translucent red, privacy
     polygons (always blurred) hatched translucent magenta; each facade gets its
-    outline, every floor and column boundary, floor numbers in its left margin
-    (floor 1 at the bottom) and column numbers above its top edge (column 1 at the
-    left). The input is not modified.
+    outline, the thinner outline of what motion watches around it
+    (``motion.facade_margin_m``), every floor and column boundary, floor numbers in
+    its left margin (floor 1 at the bottom) and column numbers above its top edge
+    (column 1 at the left). The input is not modified.
     """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
@@ -48,7 +50,7 @@ def draw_facade_overlay(bgr: np.ndarray, config: CameraConfig) -> np.ndarray:
     for polygon in config.privacy.polygons:
         _hatch_polygon(out, np.asarray(polygon, np.float64), PRIVACY_BGR)
     for facade_config in config.facades:
-        _draw_facade(out, Facade(facade_config))
+        _draw_facade(out, Facade(facade_config), config.motion.facade_margin_m)
     return out
 
 
@@ -76,9 +78,11 @@ def _hatch_polygon(img: np.ndarray, polygon_px: np.ndarray, colour: tuple[int, i
     cv2.polylines(img, [_fixed(polygon_px)], True, colour, thickness, cv2.LINE_AA, _SHIFT)
 
 
-def _draw_facade(img: np.ndarray, facade: Facade) -> None:
+def _draw_facade(img: np.ndarray, facade: Facade, margin_m: float) -> None:
     h, w = img.shape[:2]
     thin = max(1, min(h, w) // 500)
+    if margin_m > 0:
+        cv2.polylines(img, [_fixed(facade.outline_px(margin_m))], True, WATCHED_BGR, thin, cv2.LINE_AA, _SHIFT)
     lines = facade.grid_lines_px(samples=2)
     floor_lines, column_lines = lines[: facade.floors + 1], lines[facade.floors + 1 :]
     for line in floor_lines[1:-1]:
