@@ -310,7 +310,7 @@ def _early_alarm_ok(
         or accel_mps2 < rules.early_min_accel_mps2
     ):
         return False
-    whole, _ = _quadratic_with_accel_sigma(tau, y_m)
+    whole, _ = _polyfit(tau, y_m, 2)
     if -2.0 * float(whole[0]) < rules.min_accel_mps2:
         return False
     if strong is None:
