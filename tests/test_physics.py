@@ -255,3 +255,49 @@ def test_a_blob_that_hangs_still_then_sails_down_gives_no_early_alarm(noise_px: 
     )
     assert not verdict.is_throw
     assert "fallen" in verdict.reason
+
+
+# A chain the tracker strung together on synthesized seed 20261129 (scene 0000): a
+# leaf drifting down at 0.7 m/s for 0.7 s, then, 0.3-0.6 s later and 2.7 m to the
+# side, faint blobs 3.6 m lower that hardly move (facade metres, 0.1 m per px).
+_CHAIN = np.array([
+    # t_s, x_m, y_m, area_px, strong
+    (3.68, 7.98, 33.23, 36, 1), (3.84, 7.45, 33.86, 9, 1), (3.92, 7.87, 33.71, 10, 1), (3.96, 8.05, 33.58, 10, 1),
+    (4.00, 8.05, 33.59, 5, 1), (4.12, 8.52, 33.26, 1, 0), (4.20, 8.70, 33.10, 7, 1), (4.24, 8.76, 32.99, 10, 1),
+    (4.28, 8.79, 32.91, 11, 1), (4.32, 8.79, 32.83, 11, 1), (4.36, 8.79, 32.73, 12, 1), (4.40, 8.78, 32.69, 11, 1),
+    (4.68, 8.18, 29.63, 3, 0), (4.84, 9.23, 28.92, 31, 1), (5.04, 11.47, 29.11, 2, 0), (5.08, 11.50, 29.11, 1, 0),
+    (5.20, 12.83, 28.50, 3, 0), (5.24, 12.85, 28.43, 14, 1), (5.28, 12.85, 28.43, 14, 1), (5.32, 12.83, 28.50, 3, 0),
+])
+
+
+def test_a_fall_made_while_unseen_is_two_things_strung_together() -> None:
+    t, xy, area = _CHAIN[:, 0], _CHAIN[:, 1:3], _CHAIN[:, 3]
+    strong = _CHAIN[:, 4] > 0
+    contrast = np.full(len(t), -18.0)
+    rules = PhysicsRules(min_descent_m=6.7, early_descent_m=2.5)
+    verdict = judge_trajectory(t, xy, 0.101, rules, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "unseen" in verdict.reason
+
+
+def test_a_fall_hidden_for_a_moment_on_its_way_down_still_passes() -> None:
+    """Behind a balcony for six frames (the tracker's longest bridge) half way down."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    seen = (t < 0.8) | (t >= 1.04)
+    area, contrast, strong = _appearance(int(seen.sum()))
+    verdict = judge_trajectory(
+        t[seen], noisy(xy[seen]), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong
+    )
+    assert verdict.is_throw, verdict.reason
+
+
+def test_a_sheet_that_turns_edge_on_falls_unseen_at_its_seen_pace_and_passes() -> None:
+    """Most of its descent happens while it is edge-on and unseen, but at the pace it is
+    seen falling before and after: one object, not two strung together."""
+    t, xy = fall_with_drag(40.0, 0.0, 4.5, 2.8)  # drag-limited: 4.5 m/s from its first second on
+    seen = (t < 1.0) | (t >= 2.4)
+    area, contrast, strong = _appearance(int(seen.sum()))
+    verdict = judge_trajectory(
+        t[seen], noisy(xy[seen], px=0.5), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong
+    )
+    assert verdict.is_throw, verdict.reason

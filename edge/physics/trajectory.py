@@ -65,6 +65,8 @@ class PhysicsRules:
     # Thrown things range from a bottle cap to a chair; a blob over a metre across is
     # a car, a person or a shadow passing in front of the facade.
     max_size_m: float = 1.2
+    unseen_gap_s: float = 0.2
+    max_unseen_descent_share: float = 0.5
     release_speed_mps: float = 2.0  # faster than this at the first sighting -> extrapolate back to rest
 
 
@@ -182,6 +184,8 @@ def judge_trajectory(
         if strong_share < rules.min_strong_share or median_contrast < rules.min_median_contrast:
             return Verdict(False, f"too faint for an object ({strong_share:.0%} clear sightings, "
                            f"median contrast {median_contrast:.0f})", descent_m=descent_m)
+    if _fell_mostly_unseen(tau, y_m, rules):
+        return Verdict(False, "fell mostly while unseen, faster than seen", descent_m=descent_m)
     if area_px is not None and len(area_px) > 2:
         jump = _median_area_jump(area_px)
         if jump > rules.max_area_jump:
@@ -317,6 +321,27 @@ def _early_alarm_ok(
         return True
     y_clear_m = y_m[strong]
     return len(y_clear_m) > 0 and float(y_clear_m[0] - y_clear_m.min()) >= rules.early_descent_m
+
+
+def _fell_mostly_unseen(tau: np.ndarray, y_m: np.ndarray, rules: PhysicsRules) -> bool:
+    """Did most of the descent happen across one unseen stretch, faster than the object
+    fell both before and after it? Then it is two things strung together (a leaf
+    drifting, then a blob further down that hardly moves). A sheet that turns edge-on
+    for a while also falls unseen, but at the pace it is seen falling at either end.
+    """
+    gaps_s = np.diff(tau)
+    drops_m = y_m[:-1] - y_m[1:]
+    descent_m = float(y_m[0] - y_m.min())
+    for k in np.nonzero((gaps_s >= rules.unseen_gap_s) & (drops_m > rules.max_unseen_descent_share * descent_m))[0]:
+        around_s = 2.0 * rules.unseen_gap_s  # how fast it fell just before and just after
+        before = (tau >= tau[k] - around_s) & (tau <= tau[k])
+        after = (tau >= tau[k + 1]) & (tau <= tau[k + 1] + around_s)
+        if before.sum() < 2 or after.sum() < 2:
+            continue  # too little seen on one side to say how fast it fell there
+        seen_mps = max(-np.polyfit(tau[side], y_m[side], 1)[0] for side in (before, after))
+        if drops_m[k] / gaps_s[k] > 1.5 * max(float(seen_mps), 0.0) + 1.0:
+            return True
+    return False
 
 
 def _median_area_jump(area_px: np.ndarray) -> float:
