@@ -134,10 +134,10 @@ def test_beside_the_facade_is_watched_up_to_the_margin() -> None:
     """Something thrown outward falls in front of the facade and is seen beside its
     outline: a margin of 3 m watches that much on either side, the default the outline only."""
     right_edge_px, px_per_m = 440, 240 / 14.0
-    default = watched_region(flat_config(motion={"facade_margin_m": 3.0}), 640, 360).mask
+    widened = watched_region(flat_config(motion={"facade_margin_m": 3.0}), 640, 360).mask
     outline_only = watched_region(flat_config(), 640, 360).mask
     beside = (200, right_edge_px + int(2.5 * px_per_m))  # (y, x): 2.5 m right of the facade
     further = (200, right_edge_px + int(3.5 * px_per_m))
-    assert default[beside] == 255 and outline_only[beside] == 0
-    assert default[further] == 0
-    assert default[10, 300] == 0 and default[355, 300] == 0  # roof line and ground stay
+    assert widened[beside] == 255 and outline_only[beside] == 0
+    assert widened[further] == 0
+    assert widened[10, 300] == 0 and widened[355, 300] == 0  # roof line and ground stay
