@@ -68,14 +68,15 @@ class Facade:
         until it does not, since points past the horizon map to the wrong side of the
         image.
         """
-        for margin in (margin_m, margin_m / 2, margin_m / 4) if margin_m > 0.0 else ():
-            rect_m = np.array(
-                [[-margin, self.height_m], [self.width_m + margin, self.height_m],
-                 [self.width_m + margin, 0.0], [-margin, 0.0]]
-            )
-            hom = np.concatenate([rect_m, np.ones((4, 1))], axis=1) @ self.facade_to_image.T
-            if np.all(hom[:, 2] * hom[0, 2] > 0):
-                return hom[:, :2] / hom[:, 2:3]
+        if margin_m > 0.0:
+            for margin in (margin_m, margin_m / 2, margin_m / 4):
+                rect_m = np.array(
+                    [[-margin, self.height_m], [self.width_m + margin, self.height_m],
+                     [self.width_m + margin, 0.0], [-margin, 0.0]]
+                )
+                hom = np.concatenate([rect_m, np.ones((4, 1))], axis=1) @ self.facade_to_image.T
+                if np.all(hom[:, 2] * hom[0, 2] > 0):
+                    return hom[:, :2] / hom[:, 2:3]
         return self.corners_px.copy()  # exactly as calibrated, not through the homography and back
 
     def cell_of_metres(self, x_m: float, y_m: float) -> FacadeCell:

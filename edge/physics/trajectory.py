@@ -65,8 +65,12 @@ class PhysicsRules:
     # Thrown things range from a bottle cap to a chair; a blob over a metre across is
     # a car, a person or a shadow passing in front of the facade.
     max_size_m: float = 1.2
+    # Most of a descent made across one unseen stretch (>= unseen_gap_s) may be no
+    # faster than unseen_pace_ratio x the pace seen around it, plus unseen_pace_slack_mps.
     unseen_gap_s: float = 0.2
     max_unseen_descent_share: float = 0.5
+    unseen_pace_ratio: float = 1.5
+    unseen_pace_slack_mps: float = 1.0
     release_speed_mps: float = 2.0  # faster than this at the first sighting -> extrapolate back to rest
 
 
@@ -332,14 +336,14 @@ def _fell_mostly_unseen(tau: np.ndarray, y_m: np.ndarray, rules: PhysicsRules) -
     gaps_s = np.diff(tau)
     drops_m = y_m[:-1] - y_m[1:]
     descent_m = float(y_m[0] - y_m.min())
+    around_s = 2.0 * rules.unseen_gap_s  # how fast it fell just before and just after
     for k in np.nonzero((gaps_s >= rules.unseen_gap_s) & (drops_m > rules.max_unseen_descent_share * descent_m))[0]:
-        around_s = 2.0 * rules.unseen_gap_s  # how fast it fell just before and just after
         before = (tau >= tau[k] - around_s) & (tau <= tau[k])
         after = (tau >= tau[k + 1]) & (tau <= tau[k + 1] + around_s)
         if before.sum() < 2 or after.sum() < 2:
             continue  # too little seen on one side to say how fast it fell there
         seen_mps = max(-np.polyfit(tau[side], y_m[side], 1)[0] for side in (before, after))
-        if drops_m[k] / gaps_s[k] > 1.5 * max(float(seen_mps), 0.0) + 1.0:
+        if drops_m[k] / gaps_s[k] > rules.unseen_pace_ratio * max(float(seen_mps), 0.0) + rules.unseen_pace_slack_mps:
             return True
     return False
 
