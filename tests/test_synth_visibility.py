@@ -222,7 +222,7 @@ def test_a_visible_throw_inside_a_mask_is_not_observable() -> None:
     assert not throws[1]["observable"] and throws[1]["watched_descent_floors"] < 2.0
 
 
-def test_report_lists_the_detections_with_a_wrong_origin() -> None:
+def test_report_lists_every_throw_found_or_missed_and_the_detections_with_a_wrong_origin() -> None:
     right = _match("compact", 5.0, True, True, "a0")
     wrong = _match("compact", 3.0, True, True, "a1")
     wrong.event["origin"] = {"floor": 6, "column": 2}
@@ -232,3 +232,5 @@ def test_report_lists_the_detections_with_a_wrong_origin() -> None:
         {"scene": "s0", "throw": "a1", "class": "bottle", "size_px": 3.0, "floor": 5, "column": 2, "detected_floor": 6,
          "detected_column": 2, "latency_s": 0.5}
     ]
+    assert [(f["throw"], f["detected_floor"]) for f in report["found"]] == [("a0", 5), ("a1", 6)]
+    assert [(m["throw"], m["floor"], m["column"]) for m in report["missed"]] == [("a2", 5, 2)]

@@ -64,10 +64,9 @@ def explain_miss(throw: dict[str, Any], log: TrackLog, near_px: float = NEAR_PX)
 
 
 def reason_counts(explanations: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Miss reasons with their numbers folded away ("seen in only 41% ..." counts with
-    "seen in only 35% ..."), most common first."""
+    """Miss reasons with their numbers folded into "N" ("seen in only 41% ..." counts
+    with "seen in only 35% ..." as "seen in only N of ..."), most common first."""
     def family(why: str) -> str:
-        words = [w for w in why.split() if not any(c.isdigit() for c in w)]
-        return " ".join(words)
+        return " ".join("N" if any(c.isdigit() for c in w) else w for w in why.split())
 
     return Counter(family(e["why"]) for e in explanations).most_common()

@@ -93,6 +93,17 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
     for r in results:
         by_res[f"{r.width}x{r.height}"].append(r)
     throws = [m for r in results for m in r.matches]
+    found = [
+        {
+            **_throw_row(r, m),
+            "detected_floor": m.event["origin"]["floor"],
+            "detected_column": m.event["origin"]["column"],
+            "latency_s": round(m.event["detected_at"] - m.throw["t_release"], 3),
+        }
+        for r in results
+        for m in r.matches
+        if m.event is not None
+    ]
     return {
         "scenes": len(results),
         "throws": len(throws),
@@ -122,29 +133,13 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
             for r in results
             for e in r.false_alarms
         ],
+        "found": found,
         "origin_errors": [
-            {
-                "scene": r.scene_id,
-                "throw": m.throw.get("id", ""),
-                "class": m.throw["class"],
-                "size_px": m.throw["size_px"],
-                "floor": m.throw["floor"],
-                "column": m.throw["column"],
-                "detected_floor": m.event["origin"]["floor"],
-                "detected_column": m.event["origin"]["column"],
-                "latency_s": round(m.event["detected_at"] - m.throw["t_release"], 3),
-            }
-            for r in results
-            for m in r.matches
-            if m.event is not None
-            and (m.event["origin"]["floor"], m.event["origin"]["column"]) != (m.throw["floor"], m.throw["column"])
+            f for f in found if (f["detected_floor"], f["detected_column"]) != (f["floor"], f["column"])
         ],
         "missed": [
             {
-                "scene": r.scene_id,
-                "class": m.throw["class"],
-                "size_px": m.throw["size_px"],
-                "floor": m.throw["floor"],
+                **_throw_row(r, m),
                 **({"observable": m.throw["observable"]} if "observable" in m.throw else {}),
                 **r.miss_reasons.get(m.throw.get("id", ""), {}),
             }
@@ -152,6 +147,19 @@ def build_report(results: list[SceneResult]) -> dict[str, Any]:
             for m in r.matches
             if m.event is None
         ],
+    }
+
+
+def _throw_row(result: SceneResult, match: Match) -> dict[str, Any]:
+    """Which throw of which scene, as the truth describes it."""
+    t = match.throw
+    return {
+        "scene": result.scene_id,
+        "throw": t.get("id", ""),
+        "class": t["class"],
+        "size_px": t["size_px"],
+        "floor": t["floor"],
+        "column": t["column"],
     }
 
 
