@@ -34,6 +34,8 @@ DUPLICATE_MEMORY_S = 5.0  # how long an ended alarm still suppresses a second on
 DUPLICATE_SIGHTINGS = 3  # common sightings in a row, near each other, that make two tracks one object
 DUPLICATE_DISTANCE_PX = 15.0  # ...plus DUPLICATE_SIZES blob sizes (square root of the blob area)
 DUPLICATE_SIZES = 2.0
+SAME_BLOB_PX = 0.01  # two sightings this close, of the same area, are one candidate taken twice
+DUPLICATE_SAME_BLOBS = 2  # candidates two tracks both took, in a row or not, that make them one object
 # A later piece of an alarmed object's fall (a light object lost for a moment in clutter
 # and found again further down) continues its path from a sighting where it was
 # falling (CONTINUATION_MIN_SPEED_MPS) at most CONTINUATION_MAX_GAP_S before: within
@@ -134,7 +136,7 @@ class DetectionPipeline:
         self.stats.frames_processed += 1
         self.stats.frames_disturbed += int(result.disturbed)
         self.stats.candidates_total += len(result.candidates)
-        updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps)
+        updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps, blind=result.disturbed)
         grown, dropped = self.fall_search.update(frame.t_s, result.candidates, updated, blind=result.disturbed)
         updated, ended = updated + grown, ended + dropped
         self.stats.tracks_started = self.tracker.started
@@ -312,18 +314,23 @@ class DetectionPipeline:
 
         They are one object if they were on it together for a few sightings in a row, at
         any time: one of them may have wandered in clutter before it came upon the object,
-        or have stuck to a stale blob after it.
+        or have stuck to a stale blob after it. Or if they took the very same blob twice,
+        in a row or not: one may have jumped between the object and a stale blob it left
+        behind while the other followed the object; two things crossing make one blob
+        in one frame, not in two apart.
         """
         a = _sightings(track)
         for other in [*self._events.values(), *self._followed]:
             b = _sightings(other)
-            together = 0
+            together = same_blob = 0
             for t in sorted(a.keys() & b.keys()):
                 (xa, ya, na), (xb, yb, nb) = a[t], b[t]
+                apart_px = float(np.hypot(xa - xb, ya - yb))
                 # A motion-blurred object can split into blobs a few of its sizes apart.
                 near_px = DUPLICATE_DISTANCE_PX + DUPLICATE_SIZES * float(np.sqrt(max(na, nb)))
-                together = together + 1 if np.hypot(xa - xb, ya - yb) < near_px else 0
-                if together >= DUPLICATE_SIGHTINGS:
+                together = together + 1 if apart_px < near_px else 0
+                same_blob += int(apart_px < SAME_BLOB_PX and na == nb)
+                if together >= DUPLICATE_SIGHTINGS or same_blob >= DUPLICATE_SAME_BLOBS:
                     return True
         return False
 

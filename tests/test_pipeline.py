@@ -190,6 +190,21 @@ def test_a_second_track_on_an_alarmed_object_that_its_track_left_raises_no_secon
     assert not pipeline._duplicates_live_event(other)
 
 
+def test_a_track_that_shares_blobs_with_an_alarmed_one_now_and_then_raises_no_second_alarm() -> None:
+    """A track that swaps between the falling object and the stale blob it left behind
+    is never beside the alarmed track three sightings in a row, yet it took the very same
+    blobs: one object. Two things crossing make one blob in one frame, not in two."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    times = [i / FPS for i in range(32)]
+    fall = [(t, 300.0 + 10 * t, 60.0 + 250 * t * t) for t in times]
+    pipeline._events["alarm"] = _track(1, fall)
+    stale = fall[18]  # left behind: 47 px and more above the object from frame 21 on
+    swapping = _track(2, [p if i in (23, 27) else (p[0], stale[1], stale[2]) for i, p in enumerate(fall) if i >= 21])
+    assert pipeline._duplicates_live_event(swapping)
+    crossing = _track(3, [p if i == 9 else (p[0], p[1] + 80.0, p[2]) for i, p in enumerate(fall)])
+    assert not pipeline._duplicates_live_event(crossing)
+
+
 def _fall_m(
     t0: float, x_m: float, y_m: float, speed_mps: float, times: list[float]
 ) -> list[tuple[float, float, float]]:

@@ -38,6 +38,21 @@ def test_bridges_missed_frames_behind_a_balcony() -> None:
     assert len(tracker.tracks[0]) == 30 - len(hidden)
 
 
+def test_frames_motion_could_not_look_at_are_not_counted_as_missed() -> None:
+    """A shake blinds motion for five frames, then the object goes unseen behind a
+    balcony for four more: nine frames in all, more than ``max_gap``, yet only four
+    of them are misses. The gate still widens with the time unseen, so the track
+    picks the fall up again where it has got to."""
+    tracker = Tracker(max_gap=6)
+    blind, hidden = set(range(10, 15)), set(range(15, 19))
+    for i in range(30):
+        t = i / FPS
+        cands = [] if i in blind | hidden else [_cand(300 + 10 * t, 40 + 0.5 * 2500 * t * t)]
+        tracker.update(t, cands, 1 / FPS, blind=i in blind)
+    assert len(tracker.tracks) == 1
+    assert len(tracker.tracks[0]) == 30 - len(blind) - len(hidden)
+
+
 def test_keeps_two_crossing_falls_apart() -> None:
     tracker = Tracker()
     for i in range(25):

@@ -108,8 +108,8 @@ class MotionConfig(_Strict):
         ge=0.0,
         le=20.0,
         description="Metres beside each facade that are watched too: a thing thrown outward from an edge "
-        "column falls in front of the facade and is seen beside its outline (costs false alarms where "
-        "trees or traffic move there).",
+        "column falls in front of the facade and is seen beside its outline. Only the facade may start a "
+        "track; the margin only carries one on (trees or traffic there still cost some false alarms).",
     )
 
 

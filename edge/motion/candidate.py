@@ -20,3 +20,10 @@ class Candidate:
     height_px: int
     contrast: float
     strong: bool = True  # crossed the full threshold (weak blobs may only extend tracks)
+    # Centroid in the margin beside a facade (``motion.facade_margin_m``): nothing is
+    # released there, so such a blob may carry a track on but never start one.
+    beside_facade: bool = False
+
+    @property
+    def may_start_track(self) -> bool:
+        return self.strong and not self.beside_facade

@@ -78,6 +78,8 @@ class MotionDetector:
         self._crop = (slice(y0, y1), slice(x0, x1))
         self._offset = np.array([x0, y0], dtype=np.float64)
         self._mask = np.ascontiguousarray(region.mask[self._crop])
+        # Where a blob may start a track: the facade itself, not the margin beside it.
+        self._core = np.ascontiguousarray(region.core[self._crop]) if region.has_margin else None
         self._mask_px = max(1, int(np.count_nonzero(self._mask)))
         h, w = self._mask.shape
         self._tiles = (max(1, w // TILE_PX), max(1, h // TILE_PX))
@@ -244,15 +246,17 @@ class MotionDetector:
         for k in order:
             if area[k] == 0:
                 continue
+            x, y = float(cx[k] / total[k]), float(cy[k] / total[k])
             out.append(
                 Candidate(
-                    x_px=float(cx[k] / total[k]) + ox,
-                    y_px=float(cy[k] / total[k]) + oy,
+                    x_px=x + ox,
+                    y_px=y + oy,
                     area_px=int(area[k]),
                     width_px=int(stats[k, cv2.CC_STAT_WIDTH]) * POOL,
                     height_px=int(stats[k, cv2.CC_STAT_HEIGHT]) * POOL,
                     contrast=float(contrast[k] / area[k]),
                     strong=bool(strong[k]),
+                    beside_facade=self._core is not None and not self._core[int(y), int(x)],
                 )
             )
         return out

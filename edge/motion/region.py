@@ -1,5 +1,9 @@
 """Where motion is looked for: the facade polygons, widened by a margin on both sides
-when one is set, minus the exclusion masks."""
+when one is set, minus the exclusion masks.
+
+Things are released from the facade, so only the facade itself (the core) may start a
+track; the margin only lets a track follow something thrown outward past the outline.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,20 @@ from edge.geometry.facade import Facade
 
 @dataclass(frozen=True)
 class Region:
-    """A full-frame uint8 mask (255 = watched) and its bounding box (x0, y0, x1, y1)."""
+    """Full-frame uint8 masks (255 = watched) and the watched bounding box (x0, y0, x1, y1).
+
+    ``mask``: everything watched (facades widened by the margin, minus masks).
+    ``core``: the facades alone, minus masks; the same array as ``mask`` when there is
+    no margin.
+    """
 
     mask: np.ndarray
     bbox: tuple[int, int, int, int]
+    core: np.ndarray
+
+    @property
+    def has_margin(self) -> bool:
+        return self.core is not self.mask
 
     @property
     def watched_share(self) -> float:
@@ -31,16 +45,18 @@ def watched_region(config: CameraConfig, width_px: int, height_px: int) -> Regio
     Raises ValueError when nothing of any facade is inside the image, because a
     camera that watches nothing must not look healthy.
     """
+    margin_m = config.motion.facade_margin_m
     facades = np.zeros((height_px, width_px), np.uint8)
-    mask = np.zeros((height_px, width_px), np.uint8)
+    mask = np.zeros((height_px, width_px), np.uint8) if margin_m > 0 else facades
     # Clipped far outside the image so that int32 holds it; fillPoly clips the rest.
     limit = 4 * max(width_px, height_px)
     for facade_config in config.facades:
         facade = Facade(facade_config)
-        for image, outline in ((facades, facade.corners_px), (mask, facade.outline_px(config.motion.facade_margin_m))):
-            cv2.fillPoly(image, [np.round(np.clip(outline, -limit, limit)).astype(np.int32)], 255)
+        cv2.fillPoly(facades, [_int_outline(facade.corners_px, limit)], 255)
+        if mask is not facades:
+            cv2.fillPoly(mask, [_int_outline(facade.outline_px(margin_m), limit)], 255)
     for poly in config.masks:
-        for image in (facades, mask):
+        for image in (facades,) if mask is facades else (facades, mask):
             cv2.fillPoly(image, [np.round(np.asarray(poly)).astype(np.int32)], 0)
     # A camera whose facades are all masked or out of view watches nothing it can
     # place on a floor, whatever the margin around them adds.
@@ -50,4 +66,8 @@ def watched_region(config: CameraConfig, width_px: int, height_px: int) -> Regio
             f"{width_px}x{height_px} image (check the corners and the masks)"
         )
     ys, xs = np.nonzero(mask)
-    return Region(mask=mask, bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return Region(mask=mask, bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), core=facades)
+
+
+def _int_outline(outline_px: np.ndarray, limit: int) -> np.ndarray:
+    return np.round(np.clip(outline_px, -limit, limit)).astype(np.int32)

@@ -53,17 +53,23 @@ class Tracker:
         """Tracks lost recently (within ``stitch_window_s``), not yet reported as ended."""
         return list(self._dormant)
 
-    def update(self, t_s: float, candidates: list[Candidate], dt_s: float) -> tuple[list[Track], list[Track]]:
+    def update(
+        self, t_s: float, candidates: list[Candidate], dt_s: float, blind: bool = False
+    ) -> tuple[list[Track], list[Track]]:
         """Advance to frame time ``t_s``; returns (tracks updated this frame, tracks ended).
 
         A lost track stays dormant for ``stitch_window_s`` (it may be stitched to a
-        new one) and is reported as ended only after that.
+        new one) and is reported as ended only after that. ``blind``: motion could not
+        look at this frame (camera shake, an IR switch), so no track counts it as a
+        miss; the gates still widen with the time since each track's last sighting.
         """
+        if blind:
+            return [], self._expire_dormant(t_s)
         updated: list[Track] = []
         used = np.zeros(len(candidates), bool)
         if self.tracks and candidates:
             cand_xy = np.array([[c.x_px, c.y_px] for c in candidates])
-            strong = np.array([c.strong for c in candidates])
+            starts = np.array([c.may_start_track for c in candidates])
             n_tracks = len(self.tracks)
             pred = np.empty((n_tracks, 2))
             gate = np.empty(n_tracks)
@@ -74,7 +80,7 @@ class Tracker:
                     gate[ti] = self.new_track_gate_px * (1 + track.missed)
                     single[ti] = True
                     continue
-                step = float(np.hypot(*vel)) * dt_s * (1 + track.missed)
+                step = float(np.hypot(*vel)) * max(dt_s, t_s - track.t_s[-1])
                 g = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step + 3.0 * track.fit_rms_px
                 if len(track) < 4:
                     # Until a quadratic fits, the acceleration is unknown and a
@@ -83,7 +89,7 @@ class Tracker:
                 gate[ti] = g
             d = np.hypot(cand_xy[None, :, 0] - pred[:, None, 0], cand_xy[None, :, 1] - pred[:, None, 1])
             ok = d <= gate[:, None]
-            ok[single] &= strong[None, :]  # a weak blob may only extend a track that already moves
+            ok[single] &= starts[None, :]  # a weak blob may only extend a track that already moves
             ti_idx, ci_idx = np.nonzero(ok)
             # Longer tracks win ties: they are the better-established hypothesis.
             lengths = np.array([min(len(t), 20) for t in self.tracks])
@@ -109,10 +115,9 @@ class Tracker:
                         self._dormant.append(track)
                     continue
             alive.append(track)
-        ended = [t for t in self._dormant if t_s - t.t_s[-1] > self.stitch_window_s]
-        self._dormant = [t for t in self._dormant if t_s - t.t_s[-1] <= self.stitch_window_s]
+        ended = self._expire_dormant(t_s)
         for ci in np.nonzero(~used)[0]:
-            if not candidates[ci].strong:
+            if not candidates[ci].may_start_track:
                 continue
             if len(alive) >= self.max_tracks:
                 break
@@ -126,6 +131,12 @@ class Tracker:
             if len(track) == STITCH_MIN_POINTS - 1 and track in self.tracks:
                 self._stitch(track)
         return updated, ended
+
+    def _expire_dormant(self, t_s: float) -> list[Track]:
+        """Take out the dormant tracks too old to be stitched; they have ended."""
+        ended = [t for t in self._dormant if t_s - t.t_s[-1] > self.stitch_window_s]
+        self._dormant = [t for t in self._dormant if t_s - t.t_s[-1] <= self.stitch_window_s]
+        return ended
 
     def _stitch(self, track: Track) -> None:
         """Join a young track to a dormant one whose motion leads right into it.
