@@ -45,21 +45,26 @@ def _stream_once(video: Path, port: int) -> None:
     offset_ts = 0
     try:
         while True:
-            last_ts = offset_ts
+            # Each replay goes on one frame after the last one's decode time. (Continuing
+            # after the largest presentation time instead would leave a gap of the
+            # encoder's reordering delay, a few frames, at every loop.)
+            first_dts = end_dts = None
             with av.open(str(video)) as src:
                 stream = src.streams.video[0]
                 for packet in src.demux(stream):
                     if packet.dts is None:  # the demuxer's flush packet
                         continue
-                    packet.pts = (packet.pts or packet.dts) + offset_ts
+                    first_dts = packet.dts if first_dts is None else first_dts
+                    end_dts = packet.dts + (packet.duration or 0)
+                    packet.pts = (packet.pts if packet.pts is not None else packet.dts) + offset_ts
                     packet.dts = packet.dts + offset_ts
                     # Before muxing: mux rebases the packet to the output's time base.
-                    last_ts = max(last_ts, packet.pts + (packet.duration or 0))
                     due_s = start_s + float(packet.dts * time_base)
                     time.sleep(max(0.0, due_s - time.monotonic()))
                     packet.stream = out_stream
                     out.mux(packet)
-            offset_ts = last_ts
+            if first_dts is not None and end_dts is not None:
+                offset_ts += end_dts - first_dts
     finally:
         with contextlib.suppress(av.FFmpegError, OSError):  # the client is gone: nothing to flush to
             out.close()

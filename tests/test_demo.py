@@ -112,6 +112,9 @@ def test_simulated_camera_streams_in_real_time_and_loops_with_rising_timestamps(
             if len(times_s) == 40:
                 break
         wall_s = time.monotonic() - (start or 0.0)
+        # A live source drops the oldest frames when its reader gets ahead of us (the
+        # start-up burst on a busy machine): those are gaps in the times, not a jump.
+        dropped = source.stats.dropped_frames
         give_up.cancel()
         source.close()
     finally:
@@ -122,7 +125,8 @@ def test_simulated_camera_streams_in_real_time_and_loops_with_rising_timestamps(
     # Paced, not read as fast as possible; frames of the first second may come at once
     # (the stream's start-up buffer), the second loop arrives at 25 fps.
     assert wall_s > 0.45, f"40 frames in {wall_s:.2f} s: the stream is not paced"
-    assert times_s[-1] - times_s[0] == pytest.approx(39 / 25.0, abs=0.2)
+    # One frame interval apart across the loop too: no gap where the file starts again.
+    assert times_s[-1] - times_s[0] == pytest.approx((39 + dropped) / 25.0, abs=0.03)
 
 
 def test_simulated_camera_names_a_file_that_is_not_a_video(tmp_path: Path) -> None:
