@@ -96,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in folders:
         for revision, reports in ((args.before, before), (args.after, after)):
             found_n, big_found, big_all, fa, latency = _summary(reports[folder])
-            t = totals[revision]
-            t[0], t[1], t[2], t[3] = t[0] + found_n, t[1] + big_found, t[2] + big_all, t[3] + fa
+            totals[revision] = [a + b for a, b in zip(totals[revision], (found_n, big_found, big_all, fa), strict=True)]
             lat = "n/a" if latency is None else f"{latency:.2f} s"
             print(f"{folder.name:28s} {revision:12s} {found_n:7d} {big_found:4d}/{big_all:<4d} {fa:12d} {lat:>8s}")
     for revision, (found_n, big_found, big_all, fa) in totals.items():

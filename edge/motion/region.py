@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge.config.camera import CameraConfig
+from edge.config.camera import CameraConfig, MaskPolygon
 from edge.geometry.facade import Facade
 
 
@@ -46,28 +46,29 @@ def watched_region(config: CameraConfig, width_px: int, height_px: int) -> Regio
     camera that watches nothing must not look healthy.
     """
     margin_m = config.motion.facade_margin_m
-    facades = np.zeros((height_px, width_px), np.uint8)
-    mask = np.zeros((height_px, width_px), np.uint8) if margin_m > 0 else facades
-    # Clipped far outside the image so that int32 holds it; fillPoly clips the rest.
-    limit = 4 * max(width_px, height_px)
-    for facade_config in config.facades:
-        facade = Facade(facade_config)
-        cv2.fillPoly(facades, [_int_outline(facade.corners_px, limit)], 255)
-        if mask is not facades:
-            cv2.fillPoly(mask, [_int_outline(facade.outline_px(margin_m), limit)], 255)
-    for poly in config.masks:
-        for image in (facades,) if mask is facades else (facades, mask):
-            cv2.fillPoly(image, [np.round(np.asarray(poly)).astype(np.int32)], 0)
+    facades = [Facade(f) for f in config.facades]
+    core = _rasterise([f.corners_px for f in facades], config.masks, width_px, height_px)
+    mask = core if margin_m <= 0 else _rasterise(
+        [f.outline_px(margin_m) for f in facades], config.masks, width_px, height_px
+    )
     # A camera whose facades are all masked or out of view watches nothing it can
     # place on a floor, whatever the margin around them adds.
-    if not facades.any():
+    if not core.any():
         raise ValueError(
             f"camera {config.camera_id}: no part of any facade lies inside the "
             f"{width_px}x{height_px} image (check the corners and the masks)"
         )
     ys, xs = np.nonzero(mask)
-    return Region(mask=mask, bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), core=facades)
+    return Region(mask=mask, bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), core=core)
 
 
-def _int_outline(outline_px: np.ndarray, limit: int) -> np.ndarray:
-    return np.round(np.clip(outline_px, -limit, limit)).astype(np.int32)
+def _rasterise(outlines_px: list[np.ndarray], masks: list[MaskPolygon], width_px: int, height_px: int) -> np.ndarray:
+    """The outlines filled (255), the masks cleared, on a full frame."""
+    image = np.zeros((height_px, width_px), np.uint8)
+    # Clipped far outside the image so that int32 holds it; fillPoly clips the rest.
+    limit = 4 * max(width_px, height_px)
+    for outline in outlines_px:
+        cv2.fillPoly(image, [np.round(np.clip(outline, -limit, limit)).astype(np.int32)], 255)
+    for poly in masks:
+        cv2.fillPoly(image, [np.round(np.asarray(poly)).astype(np.int32)], 0)
+    return image
