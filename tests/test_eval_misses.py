@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from edge.evaluation.misses import TrackLog, explain_miss, reason_counts
 from edge.evaluation.report import build_report, format_table
@@ -15,6 +16,7 @@ from edge.physics.trajectory import Verdict
 from edge.synth.scene import make_scene_spec
 from edge.synth.writer import write_scene
 from edge.tracking.track import Track
+from fallwatch.cli import main
 
 FPS = 25.0
 
@@ -72,3 +74,13 @@ def test_evaluating_a_scene_explains_its_missed_throw(tmp_path: Path) -> None:
     report = build_report([result])
     assert report["missed"][0]["why"] == result.miss_reasons[throw_id]["why"]
     assert "missed throws, why" in format_table(report)
+
+
+def test_eval_names_a_scene_whose_video_is_missing_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = make_scene_spec(6, 0, 320, 180, 3.0, FPS, lighting="day", n_throws=0, distractors=[], trees=False)
+    paths = write_scene(spec, tmp_path)
+    paths.video.unlink()
+    for jobs in ("1", "2"):
+        assert main(["eval", str(tmp_path), "--jobs", jobs]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"fallwatch eval: {paths.video}: no such video file"]

@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from edge.evaluation.report import format_table
     from edge.evaluation.runner import evaluate_folder
+    from edge.sources.video_file import SourceError
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
             report = run_ablation(folder, jobs=args.jobs, threads=args.threads)
         else:
             report = evaluate_folder(folder, jobs=args.jobs, threads=args.threads, explain_misses=args.explain_misses)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, SourceError) as exc:
+        # A scene left out would change every rate in the report: stop, naming it.
         print(f"fallwatch eval: {exc}", file=sys.stderr)
         return 2
     print(format_ablation(report) if args.ablation else format_table(report))
