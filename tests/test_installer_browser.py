@@ -186,6 +186,16 @@ def test_installer_calibrates_a_scene_saves_exports_and_checks_a_drop(  # type: 
     page.click("#polygon-close")
     assert "Privacy area 1 · 3 points" in page.inner_text("#privacy-list")
     page.click("#settings summary")
+    # A margin beside the facade (motion.facade_margin_m) is drawn as the edge watches it.
+    assert page.evaluate("window.fallwatchCalibration.marginOutline(0)") is None
+    typed_margin = page.input_value("#set-motion-facade_margin_m")
+    page.fill("#set-motion-facade_margin_m", "3")
+    outline = page.evaluate("window.fallwatchCalibration.marginOutline(0)")
+    assert np.abs(np.asarray(outline) - reference.outline_px(3.0)).max() < 1e-6
+    page.locator("#stage-canvas").screenshot(path=str(shots_dir / "calibrate-margin.png"))
+    page.fill("#set-motion-facade_margin_m", typed_margin)
+    assert page.evaluate("window.fallwatchCalibration.marginOutline(0)") is None
+
     page.fill("#set-detection-min_descent_floors", "2.5")
     page.dispatch_event("#set-detection-min_descent_floors", "change")
 

@@ -14,7 +14,7 @@
 // (0, H), (W, H), (W, 0), (0, 0), X right along the facade, Y up from the ground
 // (static/facade_geometry.js).
 
-import { apply, cellOf, facadeGeometry, gridLines } from "/static/facade_geometry.js";
+import { apply, cellOf, facadeGeometry, gridLines, marginOutline } from "/static/facade_geometry.js";
 
 const CORNER_NAMES = ["top-left", "top-right", "bottom-right", "bottom-left"];
 const CORNER_TAGS = ["TL", "TR", "BR", "BL"];
@@ -354,6 +354,16 @@ function drawFacade(f, i, s) {
       label(String(k), apply(geo.toPx, [(k - 0.5) * (geo.widthM / geo.columns), geo.heightM + 0.45 * geo.floorH]), "#00e5ff", px);
     }
   }
+  const outline = geo ? marginOutline(geo, marginM()) : null;
+  if (outline) {
+    // Watched beside the facade too (motion.facade_margin_m): tracks may go on there.
+    path(outline, true);
+    g.setLineDash([6 * s, 4 * s]);
+    g.lineWidth = lw * 0.8;
+    g.strokeStyle = "rgba(0,230,118,0.55)";
+    g.stroke();
+    g.setLineDash([]);
+  }
   if (f.corners.length) {
     path(f.corners, f.corners.length === 4);
     g.lineWidth = lw;
@@ -365,6 +375,12 @@ function drawFacade(f, i, s) {
     dot(c, (sel ? 7 : 5) * s, selected ? "#00e676" : "rgba(0,230,118,0.6)", sel ? "#fff" : "#000", 1.5 * s);
     label(CORNER_TAGS[j], [c[0], c[1] - 14 * s], "#fff", Math.max(10, 11 * s));
   });
+}
+
+// The margin beside the facades as typed in the settings (0 while empty or invalid).
+function marginM() {
+  const v = Number($("set-motion-facade_margin_m")?.value);
+  return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
 function drawCheckEvents(s) {
@@ -937,6 +953,7 @@ for (const input of document.querySelectorAll("[data-facade-key]")) {
   });
 }
 for (const input of document.querySelectorAll("#settings [data-path], #camera-source")) input.addEventListener("change", changed);
+$("set-motion-facade_margin_m")?.addEventListener("input", draw);
 $("camera-source").addEventListener("input", updateDirty);
 $("source-unlock").addEventListener("click", () => {
   S.sourceUnlocked = true;
@@ -972,6 +989,7 @@ $("check-count").addEventListener("change", () => $("check-mode").checked && loa
 // For tests and the curious: the page's own geometry, in image px.
 window.fallwatchCalibration = {
   gridLines: (i, samples) => { const geo = geometry(S.facades[i]); return geo ? gridLines(geo, samples) : null; },
+  marginOutline: (i) => { const geo = geometry(S.facades[i]); return geo ? marginOutline(geo, marginM()) : null; },
   cellOfPixel: (i, x, y) => { const geo = geometry(S.facades[i]); return geo ? cellOf(geo, [x, y]) : null; },
   corners: (i) => clone(S.facades[i].corners),
   canvasPoint: (x, y) => {

@@ -69,6 +69,21 @@ export function gridLines(geo, samples) {
   return lines;
 }
 
+// The facade widened by `marginM` on both sides (TL, TR, BR, BL image px), as
+// Facade.outline_px: what motion watches with motion.facade_margin_m set. Where the
+// widened outline would reach the camera's horizon the margin is halved, twice at
+// most; null when no margin is set or none fits.
+export function marginOutline(geo, marginM) {
+  if (!(marginM > 0)) return null;
+  const h = geo.toPx;
+  for (const m of [marginM, marginM / 2, marginM / 4]) {
+    const rect = [[-m, geo.heightM], [geo.widthM + m, geo.heightM], [geo.widthM + m, 0], [-m, 0]];
+    const w = rect.map(([x, y]) => h[6] * x + h[7] * y + h[8]);
+    if (w.every((wi) => wi * w[0] > 0)) return rect.map((p) => apply(h, p));
+  }
+  return null;
+}
+
 // Floor and column (1-based, clamped) of an image point, as Facade.cell_of_pixel.
 export function cellOf(geo, [x, y]) {
   const [mx, my] = apply(geo.toM, [x, y]);
