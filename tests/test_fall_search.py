@@ -198,3 +198,72 @@ def test_a_fall_is_followed_back_across_frames_that_motion_could_not_look_at() -
         grown, _ = search.update(t, cands, moved)
         pieces.extend(h for h in grown if h not in pieces)
     assert not any(min(h.t_s) < shake[0] * DT and max(h.t_s) > shake[-1] * DT for h in pieces)
+
+
+def test_a_hypothesis_that_took_stray_blobs_takes_the_object_again_once_its_path_is_known() -> None:
+    """Frame by frame, a hypothesis widened its gate while the object went unseen, took a
+    faint stray blob there and, bent by it, three more, while the object was in view
+    again (the tracker's track had those sightings). Its clear sightings before and after
+    pin the path; the object's own candidates are taken again in those frames."""
+    t_release, n_frames, stray_from = 0.0, 24, 12
+    search = FallSearch()
+    hyp = Track(track_id=1)
+    rng = np.random.default_rng(5)
+    for i in range(n_frames):
+        t = i * DT
+        fx, fy = _fall_xy(t, t_release)
+        cands = [_cand(*rng.uniform([0, 0], [640, 480]), strong=False) for _ in range(20)]
+        cands.append(_cand(fx, fy))
+        if stray_from <= i < stray_from + 4:
+            stray = _cand(fx - 9.0, fy - 20.0, strong=False, contrast=4.0)
+            cands.append(stray)
+            hyp.add(t, stray)
+        elif i < n_frames - 1:
+            hyp.add(t, _cand(fx, fy))
+        if i < n_frames - 1:
+            search.update(t, cands, [])
+    search.hypotheses.append(hyp)
+    t = (n_frames - 1) * DT
+    updated, _ = search.update(t, [_cand(*_fall_xy(t, t_release))], [])
+    assert updated == [hyp]
+    off_path = [
+        (round(ti, 2), round(float(np.hypot(x - _fall_xy(ti, t_release)[0], y - _fall_xy(ti, t_release)[1])), 1))
+        for ti, x, y in zip(hyp.t_s, hyp.x_px, hyp.y_px, strict=True)
+    ]
+    assert all(d < 1e-6 for _, d in off_path), off_path
+    assert len(hyp) == n_frames  # the object in every frame, and nothing else
+
+
+def test_a_blob_left_behind_is_not_taken_again_along_the_path() -> None:
+    """A slow start (2 px a frame): in a frame where the object went unseen, a blob it
+    left behind sits where it was a frame before, closer to the path than the gate. It
+    is no sighting of the object; the frames around it are taken again as usual."""
+    search = FallSearch()
+    hyp = Track(track_id=1)
+
+    def xy(i: int) -> tuple[float, float]:
+        return 300.0 + 0.2 * i, 100.0 + 1.8 * i + 0.02 * i * i
+
+    n_frames, left_behind_at = 20, 10
+    for i in range(n_frames):
+        t = i * DT
+        cands = [_cand(500.0, 400.0, strong=False)]
+        if i == left_behind_at:
+            cands.append(_cand(*xy(i - 1), strong=False, contrast=6.0))
+        else:
+            cands.append(_cand(*xy(i)))
+        if i in (11, 12):
+            stray = _cand(xy(i)[0] + 8.0, xy(i)[1] - 6.0, strong=False, contrast=4.0)
+            cands.append(stray)
+            hyp.add(t, stray)
+        elif i not in (5, left_behind_at) and i < n_frames - 1:
+            hyp.add(t, _cand(*xy(i)))
+        if i < n_frames - 1:
+            search.update(t, cands, [])
+    search.hypotheses.append(hyp)
+    t = (n_frames - 1) * DT
+    search.update(t, [_cand(*xy(n_frames - 1))], [])
+    frames = [round(ti / DT) for ti in hyp.t_s]
+    assert frames == [i for i in range(n_frames) if i != left_behind_at]
+    for i, x, y in zip(frames, hyp.x_px, hyp.y_px, strict=True):
+        assert np.hypot(x - xy(i)[0], y - xy(i)[1]) < 1e-6

@@ -270,10 +270,13 @@ def test_stream_stall_is_detected_and_recovered() -> None:
     reader.start()
     try:
         assert wait_for(lambda: src.stats.stalls >= 1, 8.0), src.stats
-        assert len(got) >= 30
+        # Read before the stall; on a busy machine the reader may have dropped some of
+        # the start-up burst, as a live source should.
+        assert src.stats.frames >= 30
         assert "no data for 0.6 s" in (src.stats.last_error or "")
+        before_reconnect = len(got)
         second = start_server(port, 1000)
-        assert wait_for(lambda: src.stats.reconnects >= 1 and len(got) >= 60, 8.0), src.stats
+        assert wait_for(lambda: src.stats.reconnects >= 1 and len(got) >= before_reconnect + 30, 8.0), src.stats
     finally:
         src.close()
         reader.join(3.0)

@@ -36,6 +36,16 @@ BACKFILL_POINTS = 5
 MAX_FRONT_DROP = 2  # earliest points a backward growth may leave out to get going
 RETRY_MIN_GROWTH = 3  # sightings a growth without them must add to be believed
 STALL_DESCENT_PX = 4.0  # less descent over the last STALL_POINTS sightings ends a hypothesis
+# Once a hypothesis has REASSOCIATE_MIN_POINTS sightings, REASSOCIATE_MIN_CLEAR of them
+# clear, its frames are taken again along the path fitted through them, every
+# REASSOCIATE_EVERY new sightings: the candidate nearest to the path within twice
+# the path's misfit, at least REASSOCIATE_GATE_PX and at most REASSOCIATE_MAX_GATE_PX.
+REASSOCIATE_MIN_POINTS = 10
+REASSOCIATE_MIN_CLEAR = 6
+REASSOCIATE_EVERY = 3
+REASSOCIATE_GATE_PX = 3.0
+REASSOCIATE_MAX_GATE_PX = 4.5
+SAME_PLACE_PX = 1.0  # a blob this close to the previous sighting has not moved
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class FallSearch:
         self._frames: deque[_KeptFrame] = deque()
         self._ids = itertools.count(HYPOTHESIS_IDS_FROM)
         self._backed_at: dict[int, int] = {}  # hypothesis id -> its length at its last backward growth
+        self._reassociated_at: dict[int, int] = {}  # hypothesis id -> its length when last re-associated
         self.started = 0
 
     def update(
@@ -102,6 +113,7 @@ class FallSearch:
                 continue
             if self._extend(hyp, frame):
                 self._backfill(hyp)
+                self._reassociate(hyp)
                 updated.append(hyp)
             else:
                 hyp.missed += 1
@@ -127,6 +139,7 @@ class FallSearch:
             updated = [h for h in updated if h in self.hypotheses]
         for hyp in ended:
             self._backed_at.pop(hyp.track_id, None)
+            self._reassociated_at.pop(hyp.track_id, None)
         return updated, ended
 
     def _gate_px(self, speed_px_s: float, gap_s: float, misfit_px: float, n_points: int, unseen: int) -> float:
@@ -185,6 +198,71 @@ class FallSearch:
                 front.add(t, c)
             hyp.replace_front(dropped, front)
         self._backed_at[hyp.track_id] = len(hyp)
+
+    def _reassociate(self, hyp: Track) -> None:
+        """Take again, in each kept frame between the hypothesis' first and latest
+        sighting, the candidate nearest to the path fitted through its clear sightings.
+
+        Frame by frame, a hypothesis takes whatever lies nearest to a prediction from
+        its last few points. After the object went unseen for a few frames the gate is
+        wide: a stray blob taken there bends the prediction, and the object's own
+        sightings in the next frames (a tracker's track has them) fall outside it. The
+        whole path, a cubic in time through the clear sightings, knows better where the
+        object was in every frame. The first and the latest sighting stay as they are:
+        the backward growth and the frame-by-frame extension own those.
+        """
+        if hyp.event_id is not None or len(hyp) < REASSOCIATE_MIN_POINTS:
+            return
+        if len(hyp) < self._reassociated_at.get(hyp.track_id, 0) + REASSOCIATE_EVERY:
+            return
+        self._reassociated_at[hyp.track_id] = len(hyp)
+        t = np.asarray(hyp.t_s)
+        xy = np.column_stack([hyp.x_px, hyp.y_px])
+        t0 = t[-1]
+        # Fitted through the clear sightings only: faint blobs are what may be stray.
+        keep = np.asarray(hyp.strong, bool)
+        if keep.sum() < REASSOCIATE_MIN_CLEAR:
+            return
+        for _ in range(3):
+            coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
+            err = np.hypot(*(xy - np.vander(t - t0, 4) @ coeffs).T)
+            # Trimmed on the median misfit, not the mean, which one bad sighting inflates.
+            new_keep = err <= max(REASSOCIATE_GATE_PX, 4.5 * float(np.median(err[keep])))
+            new_keep &= keep
+            if new_keep.sum() < REASSOCIATE_MIN_CLEAR or np.array_equal(new_keep, keep):
+                break
+            keep = new_keep
+        coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
+        err = np.hypot(*(xy - np.vander(t - t0, 4) @ coeffs).T)
+        # An object's centroid keeps to a fitted path within a px or two; a wide gate
+        # would only collect clutter along a poor fit.
+        misfit_px = float(np.sqrt(np.mean(err[keep] ** 2)))
+        gate = min(max(REASSOCIATE_GATE_PX, 2.0 * misfit_px), REASSOCIATE_MAX_GATE_PX)
+        # Sightings older than the kept frames stay as they are.
+        kept_from_s = self._frames[0].t_s - 1e-9
+        sightings = [(hyp.t_s[i], _candidate_of(hyp, i)) for i in range(len(hyp)) if i == 0 or t[i] < kept_from_s]
+        for frame in self._frames:
+            if not t[0] + 1e-9 < frame.t_s < t[-1] - 1e-9 or frame.blind or len(frame.xy_px) == 0:
+                continue
+            pred = (np.vander(np.array([frame.t_s - t0]), 4) @ coeffs)[0]
+            d = np.hypot(frame.xy_px[:, 0] - pred[0], frame.xy_px[:, 1] - pred[1])
+            k = int(np.argmin(d))
+            if d[k] > gate:
+                continue
+            last_t, last = sightings[-1]
+            path_step = (np.vander(np.array([last_t - t0]), 4) @ coeffs)[0] - pred
+            # A blob that stays put while the path moves on is one the object left behind.
+            if _same_place(last, frame.candidates[k]) and np.hypot(*path_step) > SAME_PLACE_PX:
+                continue
+            sightings.append((frame.t_s, frame.candidates[k]))
+        sightings.append((hyp.t_s[-1], _candidate_of(hyp, len(hyp) - 1)))
+        if len(sightings) < len(hyp) or len(sightings) <= int(keep.sum()):
+            return  # the path found no more than the hypothesis already had on it
+        redone = Track(track_id=hyp.track_id)
+        for ts, c in sightings:
+            redone.add(ts, c)
+        hyp.replace_front(len(hyp), redone)
+        self._reassociated_at[hyp.track_id] = len(hyp)
 
     def _extend_back_robust(self, points: list[tuple[float, Candidate]]) -> tuple[int, list[tuple[float, Candidate]]]:
         """The earlier sightings that continue ``points`` backwards, trying again without
@@ -250,6 +328,10 @@ def _stopped_falling(hyp: Track) -> bool:
     """A falling object keeps going down while it is in view; a hypothesis whose latest
     sightings no longer descend has latched onto something that stays put."""
     return _at_rest(hyp.y_px[-STALL_POINTS:])
+
+
+def _same_place(a: Candidate, b: Candidate) -> bool:
+    return bool(np.hypot(a.x_px - b.x_px, a.y_px - b.y_px) < SAME_PLACE_PX)
 
 
 def _candidate_of(track: Track, i: int) -> Candidate:
