@@ -8,7 +8,7 @@ totals. Each revision is checked out into a temporary git worktree and run with
 ``fallwatch eval`` from there (this checkout's virtual environment, the worktree's code).
 
     .venv/bin/python bench/compare_revisions.py HEAD~1 HEAD out/eval-20261201 out/eval-20261203
-    .venv/bin/python bench/compare_revisions.py main WORKTREE_REV DIR... --jobs 2
+    .venv/bin/python bench/compare_revisions.py main WORKTREE_REV DIR... --jobs 2 --keep-reports out/compare
 
 Prints, per folder and in total: throws found, throws of >= 2 px found, false alarms,
 origin errors and median latency for each revision; then the throws lost and gained
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", help="git revision to compare to")
     parser.add_argument("folders", nargs="+", type=Path, help="folders written by `fallwatch synth`")
     parser.add_argument("--jobs", type=int, default=2, help="scenes evaluated in parallel")
+    parser.add_argument("--keep-reports", type=Path, metavar="DIR",
+                        help="also write each revision's full eval report there (REV-FOLDER.json)")
     args = parser.parse_args(argv)
     folders = [f.resolve() for f in args.folders]
     for folder in folders:
@@ -90,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         except CommandFailed as exc:
             print(f"compare_revisions: {exc}", file=sys.stderr)
             return 1
+    if args.keep_reports:
+        args.keep_reports.mkdir(parents=True, exist_ok=True)
+        for revision, reports in ((args.before, before), (args.after, after)):
+            tag = revision.replace("/", "_").replace("~", "-").replace("^", "-")
+            for folder, report in reports.items():
+                (args.keep_reports / f"{tag}-{folder.name}.json").write_text(json.dumps(report, indent=2) + "\n")
 
     print(f"{'folder':28s} {'revision':12s} {'found':>7s} {'>=2px':>9s} {'false alarms':>12s} {'latency':>8s}")
     totals = {args.before: [0, 0, 0, 0], args.after: [0, 0, 0, 0]}
