@@ -225,7 +225,7 @@ class FallSearch:
             return
         for _ in range(3):
             coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
-            err = np.hypot(*(xy - np.vander(t - t0, 4) @ coeffs).T)
+            err = np.hypot(*(xy - _on_path(coeffs, t - t0)).T)
             # Trimmed on the median misfit, not the mean, which one bad sighting inflates.
             new_keep = err <= max(REASSOCIATE_GATE_PX, 4.5 * float(np.median(err[keep])))
             new_keep &= keep
@@ -233,7 +233,7 @@ class FallSearch:
                 break
             keep = new_keep
         coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
-        err = np.hypot(*(xy - np.vander(t - t0, 4) @ coeffs).T)
+        err = np.hypot(*(xy - _on_path(coeffs, t - t0)).T)
         # An object's centroid keeps to a fitted path within a px or two; a wide gate
         # would only collect clutter along a poor fit.
         misfit_px = float(np.sqrt(np.mean(err[keep] ** 2)))
@@ -244,15 +244,15 @@ class FallSearch:
         for frame in self._frames:
             if not t[0] + 1e-9 < frame.t_s < t[-1] - 1e-9 or frame.blind or len(frame.xy_px) == 0:
                 continue
-            pred = (np.vander(np.array([frame.t_s - t0]), 4) @ coeffs)[0]
+            pred = _on_path(coeffs, frame.t_s - t0)
             d = np.hypot(frame.xy_px[:, 0] - pred[0], frame.xy_px[:, 1] - pred[1])
             k = int(np.argmin(d))
             if d[k] > gate:
                 continue
             last_t, last = sightings[-1]
-            path_step = (np.vander(np.array([last_t - t0]), 4) @ coeffs)[0] - pred
+            path_step_px = float(np.hypot(*(_on_path(coeffs, last_t - t0) - pred)))
             # A blob that stays put while the path moves on is one the object left behind.
-            if _same_place(last, frame.candidates[k]) and np.hypot(*path_step) > SAME_PLACE_PX:
+            if _same_place(last, frame.candidates[k]) and path_step_px > SAME_PLACE_PX:
                 continue
             sightings.append((frame.t_s, frame.candidates[k]))
         sightings.append((hyp.t_s[-1], _candidate_of(hyp, len(hyp) - 1)))
@@ -328,6 +328,13 @@ def _stopped_falling(hyp: Track) -> bool:
     """A falling object keeps going down while it is in view; a hypothesis whose latest
     sightings no longer descend has latched onto something that stays put."""
     return _at_rest(hyp.y_px[-STALL_POINTS:])
+
+
+def _on_path(coeffs: np.ndarray, t_rel_s: float | np.ndarray) -> np.ndarray:
+    """Positions (px) at times ``t_rel_s`` of a cubic path, coefficients (4, 2) highest power first."""
+    t = np.atleast_1d(np.asarray(t_rel_s, dtype=np.float64))
+    xy = np.vander(t, 4) @ coeffs
+    return xy if np.ndim(t_rel_s) else xy[0]
 
 
 def _same_place(a: Candidate, b: Candidate) -> bool:
