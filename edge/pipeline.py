@@ -29,7 +29,13 @@ from edge.verifier.tube import TUBE_FRAMES, FrameRing, cut_tube
 log = logging.getLogger(__name__)
 
 SEGMENT_WINDOW_S = 3.0  # how far back a throw's start is looked for in a long track
-HYPOTHESIS_GAP_S = 0.25  # longest blind spell of a fall-search hypothesis
+# Longest blind spell of a fall-search hypothesis: HYPOTHESIS_GAP_S, and at most
+# HYPOTHESIS_GAP_SHARE times the frames a track may go unseen (detection.max_gap_frames).
+# A hypothesis predicts from the whole fitted fall, so it bridges a longer spell than a
+# track (a cup or a tissue turning edge-on); only the time bound keeps it from a long
+# blind flight at a low frame rate.
+HYPOTHESIS_GAP_S = 0.36
+HYPOTHESIS_GAP_SHARE = 1.5
 DUPLICATE_MEMORY_S = 5.0  # how long an ended alarm still suppresses a second one on its object
 DUPLICATE_SIGHTINGS = 3  # common sightings in a row, near each other, that make two tracks one object
 DUPLICATE_DISTANCE_PX = 15.0  # ...plus DUPLICATE_SIZES blob sizes (square root of the blob area)
@@ -87,9 +93,7 @@ class DetectionPipeline:
         self.fps = fps
         self.facades = [Facade(f) for f in config.facades]
         self.tracker = Tracker(max_gap=config.detection.max_gap_frames)
-        # Hypotheses may take any candidate near their prediction, so their gaps are
-        # bounded in time too: at a low frame rate, six frames are a long blind flight.
-        self.fall_search = FallSearch(max_gap=min(config.detection.max_gap_frames, round(HYPOTHESIS_GAP_S * fps)))
+        self.fall_search = FallSearch(max_gap=hypothesis_max_gap(config.detection.max_gap_frames, fps))
         self.stats = PipelineStats()
         self._motion: MotionDetector | None = None
         self._events: dict[str, Track] = {}
@@ -410,6 +414,11 @@ class DetectionPipeline:
 def _descends(track: Track) -> bool:
     """Does the track have the sightings and the descent of a piece of a fall?"""
     return len(track) >= PIECE_MIN_POINTS and track.y_px[-1] - track.y_px[0] >= PIECE_MIN_DESCENT_PX
+
+
+def hypothesis_max_gap(track_max_gap: int, fps: float) -> int:
+    """Frames a fall-search hypothesis may go unseen (see HYPOTHESIS_GAP_S)."""
+    return min(round(HYPOTHESIS_GAP_SHARE * track_max_gap), round(HYPOTHESIS_GAP_S * fps))
 
 
 def _is_piece(track: Track) -> bool:

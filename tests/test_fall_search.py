@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge.motion.candidate import Candidate
+from edge.pipeline import hypothesis_max_gap
 from edge.tracking.fall_search import FallSearch
 from edge.tracking.track import Track
 from edge.tracking.tracker import Tracker
@@ -267,3 +268,35 @@ def test_a_blob_left_behind_is_not_taken_again_along_the_path() -> None:
     assert frames == [i for i in range(n_frames) if i != left_behind_at]
     for i, x, y in zip(frames, hyp.x_px, hyp.y_px, strict=True):
         assert np.hypot(x - xy(i)[0], y - xy(i)[1]) < 1e-6
+
+
+def test_a_hypothesis_bridges_a_cup_turning_edge_on_for_longer_than_a_track_waits() -> None:
+    """The object goes unseen for 8 frames (0.32 s) mid-fall: longer than a track waits
+    (6 frames by default), not longer than a hypothesis does. One hypothesis follows the
+    fall across the spell; with a track's patience it comes in pieces."""
+    t_release, hidden = 0.1, range(14, 22)
+
+    def run(max_gap: int) -> list[Track]:
+        tracker, search = Tracker(max_gap=6), FallSearch(max_gap=max_gap)
+        hypotheses: list[Track] = []
+        for i in range(36):
+            t = i * DT
+            cands = [] if i in hidden or t < t_release else [_cand(*_fall_xy(t, t_release))]
+            moved, _ = tracker.update(t, cands, DT)
+            grown, _ = search.update(t, cands, moved)
+            hypotheses.extend(h for h in grown if h not in hypotheses)
+        return hypotheses
+
+    def spans(h: Track) -> bool:
+        return min(h.t_s) < hidden[0] * DT and max(h.t_s) > hidden[-1] * DT
+
+    assert hypothesis_max_gap(6, FPS) == 9
+    whole = [h for h in run(hypothesis_max_gap(6, FPS)) if spans(h)]
+    assert whole and all(_near_fall(h, t_release) == len(h) for h in whole)
+    assert not any(spans(h) for h in run(6))
+
+
+def test_the_hypothesis_gap_follows_the_track_gap_and_is_bounded_in_time() -> None:
+    assert hypothesis_max_gap(2, 25.0) == 3  # an installer's shorter track gap shortens it too
+    assert hypothesis_max_gap(6, 10.0) == 4  # 0.36 s at 10 fps
+    assert hypothesis_max_gap(20, 25.0) == 9
