@@ -24,12 +24,16 @@ def _fall_xy(t_s: float, t_release_s: float) -> tuple[float, float]:
     return 300.0 + 8.0 * tau, 60.0 + 0.5 * ACCEL_PX * tau * tau
 
 
-def _run(frames: list[list[Candidate]]) -> tuple[Tracker, FallSearch, list]:
-    tracker, search = Tracker(), FallSearch()
+def _run(
+    frames: list[list[Candidate]], search: FallSearch | None = None, blind: frozenset[int] = frozenset()
+) -> tuple[Tracker, FallSearch, list]:
+    """Tracker and fall search over the frames (one list of candidates per frame); the
+    frames in ``blind`` are ones motion could not look at."""
+    tracker, search = Tracker(), search or FallSearch()
     hypotheses = []
     for i, cands in enumerate(frames):
         moved, _ = tracker.update(i * DT, cands, DT)
-        grown, _ = search.update(i * DT, cands, moved)
+        grown, _ = search.update(i * DT, cands, moved, blind=i in blind)
         hypotheses.extend(h for h in grown if h not in hypotheses)
     return tracker, search, hypotheses
 
@@ -175,29 +179,16 @@ def test_a_fall_is_followed_back_across_frames_that_motion_could_not_look_at() -
     those frames and finds nothing. The object seen again afterwards is followed back
     across them to its release, since going unseen there says nothing."""
     t_release, shake = 0.2, range(12, 27)
-    blind_frames = set(shake)
-    tracker, search = Tracker(), FallSearch(max_gap=6)
-    hypotheses: list[Track] = []
-    for i in range(45):
-        t = i * DT
-        blind = i in blind_frames
-        cands = [] if blind or t < t_release else [_cand(*_fall_xy(t, t_release))]
-        moved, _ = tracker.update(t, cands, DT)
-        grown, _ = search.update(t, cands, moved, blind=blind)
-        hypotheses.extend(h for h in grown if h not in hypotheses)
+    blind_frames = frozenset(shake)
+    frames = [[] if i in blind_frames or i * DT < t_release else [_cand(*_fall_xy(i * DT, t_release))]
+              for i in range(45)]
+    _tracker, _search, hypotheses = _run(frames, FallSearch(max_gap=6), blind=blind_frames)
     best = max(hypotheses, key=lambda h: _near_fall(h, t_release))
     assert min(best.t_s) - t_release <= 0.05  # reached back across the shake to the release
     assert _near_fall(best, t_release) == len(best)
     assert max(best.t_s) >= 44 * DT  # and on to the end
     # Without the blind flag the same gap splits the fall: the premise of the test.
-    search, tracker = FallSearch(max_gap=6), Tracker()
-    pieces: list[Track] = []
-    for i in range(45):
-        t = i * DT
-        cands = [] if i in blind_frames or t < t_release else [_cand(*_fall_xy(t, t_release))]
-        moved, _ = tracker.update(t, cands, DT)
-        grown, _ = search.update(t, cands, moved)
-        pieces.extend(h for h in grown if h not in pieces)
+    _tracker, _search, pieces = _run(frames, FallSearch(max_gap=6))
     assert not any(min(h.t_s) < shake[0] * DT and max(h.t_s) > shake[-1] * DT for h in pieces)
 
 
@@ -275,25 +266,15 @@ def test_a_hypothesis_bridges_a_cup_turning_edge_on_for_longer_than_a_track_wait
     (6 frames by default), not longer than a hypothesis does. One hypothesis follows the
     fall across the spell; with a track's patience it comes in pieces."""
     t_release, hidden = 0.1, range(14, 22)
-
-    def run(max_gap: int) -> list[Track]:
-        tracker, search = Tracker(max_gap=6), FallSearch(max_gap=max_gap)
-        hypotheses: list[Track] = []
-        for i in range(36):
-            t = i * DT
-            cands = [] if i in hidden or t < t_release else [_cand(*_fall_xy(t, t_release))]
-            moved, _ = tracker.update(t, cands, DT)
-            grown, _ = search.update(t, cands, moved)
-            hypotheses.extend(h for h in grown if h not in hypotheses)
-        return hypotheses
+    frames = [[] if i in hidden or i * DT < t_release else [_cand(*_fall_xy(i * DT, t_release))] for i in range(36)]
 
     def spans(h: Track) -> bool:
         return min(h.t_s) < hidden[0] * DT and max(h.t_s) > hidden[-1] * DT
 
     assert hypothesis_max_gap(6, FPS) == 9
-    whole = [h for h in run(hypothesis_max_gap(6, FPS)) if spans(h)]
+    whole = [h for h in _run(frames, FallSearch(max_gap=hypothesis_max_gap(6, FPS)))[2] if spans(h)]
     assert whole and all(_near_fall(h, t_release) == len(h) for h in whole)
-    assert not any(spans(h) for h in run(6))
+    assert not any(spans(h) for h in _run(frames, FallSearch(max_gap=6))[2])
 
 
 def test_the_hypothesis_gap_follows_the_track_gap_and_is_bounded_in_time() -> None:
