@@ -230,10 +230,11 @@ class FallSearch:
             new_keep = err <= max(REASSOCIATE_GATE_PX, 4.5 * float(np.median(err[keep])))
             new_keep &= keep
             if new_keep.sum() < REASSOCIATE_MIN_CLEAR or np.array_equal(new_keep, keep):
-                break
+                break  # the fit is the one of ``keep``
             keep = new_keep
-        coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
-        err = np.hypot(*(xy - _on_path(coeffs, t - t0)).T)
+        else:
+            coeffs, _ = fit_poly(t[keep] - t0, xy[keep], 3)
+            err = np.hypot(*(xy - _on_path(coeffs, t - t0)).T)
         # An object's centroid keeps to a fitted path within a px or two; a wide gate
         # would only collect clutter along a poor fit.
         misfit_px = float(np.sqrt(np.mean(err[keep] ** 2)))
