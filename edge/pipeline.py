@@ -141,7 +141,9 @@ class DetectionPipeline:
         self.stats.frames_disturbed += int(result.disturbed)
         self.stats.candidates_total += len(result.candidates)
         updated, ended = self.tracker.update(frame.t_s, result.candidates, 1.0 / self.fps, blind=result.disturbed)
-        grown, dropped = self.fall_search.update(frame.t_s, result.candidates, updated, blind=result.disturbed)
+        grown, dropped = self.fall_search.update(
+            frame.t_s, result.candidates, updated, blind=result.disturbed, signal=result.signal
+        )
         updated, ended = updated + grown, ended + dropped
         self.stats.tracks_started = self.tracker.started
         for track in ended:
@@ -241,6 +243,7 @@ class DetectionPipeline:
         """
         y_m = xy_m[:, 1]
         area_px, contrast, strong = np.asarray(track.area_px), np.asarray(track.contrast), np.asarray(track.strong)
+        probed = np.asarray(track.probed, bool)
         need_m = 0.9 * min(rules.min_descent_m, rules.early_descent_m)
         recent = np.nonzero(t_s >= t_s[-1] - SEGMENT_WINDOW_S)[0]
         starts = {0, int(recent[np.argmax(y_m[recent])])}
@@ -255,7 +258,7 @@ class DetectionPipeline:
             verdict = judge_trajectory(
                 t_s[seg], xy_m[seg], facade.metres_per_pixel(float(mid[0]), float(mid[1])), rules,
                 frame_s=1.0 / self.fps, area_px=area_px[seg], contrast=contrast[seg],
-                strong=strong[seg],
+                strong=strong[seg], probed=probed[seg],
             )
             if verdict.is_throw:
                 return verdict, start

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from edge.motion.candidate import Candidate
+from edge.motion.signal import FrameSignal
 from edge.pipeline import hypothesis_max_gap
-from edge.tracking.fall_search import FallSearch
+from edge.tracking.fall_search import PROBE_MAX_RUN, FallSearch
 from edge.tracking.track import Track
 from edge.tracking.tracker import Tracker
 
@@ -25,15 +26,20 @@ def _fall_xy(t_s: float, t_release_s: float) -> tuple[float, float]:
 
 
 def _run(
-    frames: list[list[Candidate]], search: FallSearch | None = None, blind: frozenset[int] = frozenset()
+    frames: list[list[Candidate]],
+    search: FallSearch | None = None,
+    blind: frozenset[int] = frozenset(),
+    signals: list[FrameSignal] | None = None,
 ) -> tuple[Tracker, FallSearch, list]:
     """Tracker and fall search over the frames (one list of candidates per frame); the
-    frames in ``blind`` are ones motion could not look at."""
+    frames in ``blind`` are ones motion could not look at; ``signals``: each frame's
+    motion signal, where hypotheses may look below the threshold."""
     tracker, search = Tracker(), search or FallSearch()
     hypotheses = []
     for i, cands in enumerate(frames):
         moved, _ = tracker.update(i * DT, cands, DT)
-        grown, _ = search.update(i * DT, cands, moved, blind=i in blind)
+        signal = signals[i] if signals is not None else None
+        grown, _ = search.update(i * DT, cands, moved, blind=i in blind, signal=signal)
         hypotheses.extend(h for h in grown if h not in hypotheses)
     return tracker, search, hypotheses
 
@@ -281,3 +287,49 @@ def test_the_hypothesis_gap_follows_the_track_gap_and_is_bounded_in_time() -> No
     assert hypothesis_max_gap(2, 25.0) == 3  # an installer's shorter track gap shortens it too
     assert hypothesis_max_gap(6, 10.0) == 4  # 0.36 s at 10 fps
     assert hypothesis_max_gap(20, 25.0) == 9
+
+
+def _signal(spots_xy: list[tuple[float, float]], level: int, threshold: int = 20) -> FrameSignal:
+    """A 640 x 480 motion signal: zero, but ``level`` on 2 x 2 px at each spot."""
+    signal = np.zeros((480, 640), np.uint8)
+    for x, y in spots_xy:
+        signal[int(y) : int(y) + 2, int(x) : int(x) + 2] = level
+    frame = np.full((480, 640), 120, np.uint8)
+    return FrameSignal(signal, np.full_like(signal, threshold), np.full_like(signal, 255), frame, frame + 10, (0, 0))
+
+
+def test_a_fall_gone_faint_for_a_while_is_followed_below_the_threshold() -> None:
+    """The object crosses the threshold except for 10 frames mid-fall, where it only
+    reaches 0.6 of it (a cup over a facade of its own grey): longer than the search
+    waits (6 frames). Looking where the fall must be, one hypothesis follows it across;
+    without the signal it comes in pieces."""
+    t_release, faint = 0.0, range(16, 26)
+    falls = [_fall_xy(i * DT, t_release) for i in range(40)]
+    frames = [[] if i in faint else [_cand(*falls[i])] for i in range(40)]
+    signals = [_signal([falls[i]], level=12) for i in range(40)]
+
+    def spans(h: Track) -> bool:
+        return min(h.t_s) < faint[0] * DT and max(h.t_s) > faint[-1] * DT
+
+    whole = [h for h in _run(frames, signals=signals)[2] if spans(h)]
+    assert whole
+    followed = max(whole, key=len)
+    assert _near_fall(followed, t_release) == len(followed)
+    probed = [t for t, p in zip(followed.t_s, followed.probed, strict=True) if p]
+    assert len(probed) == PROBE_MAX_RUN
+    assert all(faint[0] * DT - 1e-9 <= t <= faint[-1] * DT + 1e-9 for t in probed)
+    assert not any(spans(h) for h in _run(frames)[2])
+
+
+def test_probed_sightings_alone_carry_a_hypothesis_only_so_far() -> None:
+    """The object is gone after 16 frames, but the signal reaches 0.6 of the threshold
+    right where the fall would be in every frame (the worst case for noise). A
+    hypothesis takes PROBE_MAX_RUN such sightings in a row, then waits for a clear one
+    and ends. Below half the threshold it takes none."""
+    falls = [_fall_xy(i * DT, 0.0) for i in range(40)]
+    frames = [[_cand(*falls[i])] if i < 16 else [] for i in range(40)]
+    search = FallSearch()
+    hyp = max(_run(frames, search, signals=[_signal([f], level=12) for f in falls])[2], key=len)
+    assert len(hyp) == 16 + PROBE_MAX_RUN
+    assert not search.hypotheses  # it ended
+    assert max(len(h) for h in _run(frames, signals=[_signal([f], level=9) for f in falls])[2]) == 16

@@ -162,3 +162,44 @@ def test_a_blob_beside_the_facade_may_carry_a_track_but_not_start_one() -> None:
     assert all(
         not c.beside_facade for f in frames(12, on_facade) for c in no_margin.process(f.gray).candidates
     )
+
+
+def test_an_object_below_the_threshold_is_found_where_it_is_looked_for() -> None:
+    """14 grey levels on 2 px in noise of sigma 3: below the threshold in almost every
+    frame, so motion hands the tracker nothing of it; at half the threshold, within 2 px
+    of where it is, it is there in most frames, and 30 px to the side noise hardly ever is."""
+    draw = falling(7.0, 25.0, t_release=0.4, diameter_px=2.0, contrast=-14.0)
+    frames_in_fall = as_candidate = looked_found = looked_beside = 0
+    for seed in range(3):
+        det = _detector()
+        for f in frames(40, draw, noise_sigma=3.0, seed=seed):
+            res = det.process(f.gray)
+            if f.t_s <= 0.5:
+                continue
+            assert res.signal is not None
+            tau = f.t_s - 0.4
+            x_px, y_px = metres_to_px(7.0 + 0.5 * tau, 25.0 - 0.5 * 9.81 * tau * tau)
+            frames_in_fall += 1
+            as_candidate += any(np.hypot(c.x_px - x_px, c.y_px - y_px) < 3 for c in res.candidates)
+            found = res.signal.look(x_px, y_px, 2.0, 0.5)
+            if found is not None:
+                assert found.probed and not found.strong and found.contrast < 0
+                looked_found += bool(np.hypot(found.x_px - x_px, found.y_px - y_px) < 1.5)
+            looked_beside += res.signal.look(x_px + 30, y_px, 2.0, 0.5) is not None
+    assert as_candidate <= 0.1 * frames_in_fall
+    assert looked_found >= 0.7 * frames_in_fall
+    assert looked_beside <= 0.05 * frames_in_fall
+
+
+def test_nothing_is_found_by_looking_into_a_mask() -> None:
+    """A bright spot on the facade is found where it is looked for, unless a mask covers it."""
+    cfgs = {"open": flat_config(), "masked": flat_config(masks=[[[280, 0], [360, 0], [360, 360], [280, 360]]])}
+    found = {}
+    for name, cfg in cfgs.items():
+        det = MotionDetector(watched_region(cfg, 640, 360), cfg.motion, FPS)
+        for f in frames(10, falling(7.0, 20.0, t_release=0.2, vx_mps=0.0, g=0.0, contrast=60.0)):
+            res = det.process(f.gray)
+        assert res.signal is not None
+        found[name] = res.signal.look(*metres_to_px(7.0, 20.0), 3.0, 0.5)
+    assert found["open"] is not None
+    assert found["masked"] is None

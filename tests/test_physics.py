@@ -116,6 +116,21 @@ def test_laundry_oscillating_in_place_is_rejected() -> None:
     assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw
 
 
+def test_a_bag_swaying_as_it_falls_passes_and_a_chain_jumping_sideways_does_not() -> None:
+    """A bag swings 0.4 m to each side over a second as it falls: slow, smooth sway.
+    A chain of rain streaks and noise strung into the same fall has each sighting on a
+    different thing, 0.5 m to the left or right of the last: within the sway the cubic
+    fit allows, but no one object moves like that from frame to frame."""
+    t, xy = fall_with_drag(40.0, 0.0, 5.0, 3.0)
+    swaying = xy + np.column_stack([0.4 * np.sin(2 * np.pi * t), np.zeros(len(t))])
+    verdict = judge_trajectory(t, noisy(swaying, px=0.5), M_PER_PX, RULES)
+    assert verdict.is_throw, verdict.reason
+    jumping = xy + np.column_stack([0.25 * np.resize([1.0, -1.0], len(t)), np.zeros(len(t))])
+    verdict = judge_trajectory(t, noisy(jumping, px=0.5), M_PER_PX, RULES)
+    assert not verdict.is_throw
+    assert verdict.reason == "jumps sideways from sighting to sighting"
+
+
 def test_short_falls_wait_for_the_alarm_rule() -> None:
     t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.9)  # ~4 m: under two floors
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES)
@@ -144,6 +159,28 @@ def test_a_chain_of_faint_blobs_is_rejected_however_well_it_falls() -> None:
     verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong)
     assert not verdict.is_throw
     assert "too faint" in verdict.reason
+
+
+def test_probed_sightings_place_the_object_but_say_nothing_of_its_blob() -> None:
+    """Every other sighting was found by looking below the threshold where the fall had
+    to be: 1-2 px, faint, not clear. They count for where the object was, not against
+    its size steadiness or clarity; a track made mostly of them is too short to judge."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t))
+    probed = np.zeros(len(t), bool)
+    probed[1::2] = True
+    area[probed], contrast[probed], strong[probed] = 1.0, -4.0, False
+    kwargs = {"area_px": area, "contrast": contrast, "strong": strong}
+    verdict = judge_trajectory(t, noisy(xy), M_PER_PX, RULES, probed=probed, **kwargs)
+    assert verdict.is_throw, verdict.reason
+    # Taken for blobs of their own, they would be a chain of jumping, faint things.
+    assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES, **kwargs).is_throw
+    few = t < 0.5  # 13 sightings, 6 of them blobs of their own
+    verdict = judge_trajectory(
+        t[few], noisy(xy)[few], M_PER_PX, RULES, area_px=area[few], contrast=contrast[few], strong=strong[few],
+        probed=probed[few],
+    )
+    assert verdict.reason == "too short"
 
 
 def test_blobs_that_jump_in_size_from_sighting_to_sighting_are_rejected() -> None:
@@ -230,6 +267,21 @@ def test_a_clean_free_fall_alarms_before_the_full_descent() -> None:
     assert verdict.is_throw, verdict.reason
     assert verdict.descent_m < 6.0
 
+
+
+def test_an_insect_weaving_down_past_the_lens_gives_no_early_alarm() -> None:
+    """An insect near the lens drops 3 m of facade in 0.8 s with an acceleration near g,
+    weaving 4 px to each side as it goes (seen on a synthesized scene); a thrown object
+    keeps to its path within a px. The insect waits for the full alarm distance."""
+    t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.8)
+    area, contrast, strong = _appearance(len(t))
+    kwargs = {"area_px": area, "contrast": contrast, "strong": strong}
+    assert judge_trajectory(t, noisy(xy, px=0.3), M_PER_PX, EARLY_RULES, **kwargs).is_throw
+    weave = 4.0 * M_PER_PX * np.sin(2 * np.pi * 4.0 * t)
+    weaving = xy + np.column_stack([weave, np.zeros(len(t))])
+    verdict = judge_trajectory(t, noisy(weaving, px=0.3), M_PER_PX, EARLY_RULES, **kwargs)
+    assert not verdict.is_throw
+    assert "fallen far enough" in verdict.reason
 
 def test_an_early_alarm_needs_its_descent_in_clear_sightings() -> None:
     """The same fall, but beyond its first 1.2 m only faint blobs continue the track

@@ -23,6 +23,9 @@ class Candidate:
     # Centroid in the margin beside a facade (``motion.facade_margin_m``): nothing is
     # released there, so such a blob may carry a track on but never start one.
     beside_facade: bool = False
+    # Found by looking below the threshold where a followed fall had to be
+    # (``FrameSignal.look``): evidence of position, not of a clear object.
+    probed: bool = False
 
     @property
     def may_start_track(self) -> bool:

@@ -20,6 +20,7 @@ from edge.config.camera import MotionConfig
 from edge.motion.candidate import Candidate
 from edge.motion.difference import DifferenceStage, difference_stage
 from edge.motion.region import Region
+from edge.motion.signal import FrameSignal
 
 POOL = 4  # mask pooling factor used to find blobs
 TILE_PX = 32  # side of the tiles over which the noise is estimated
@@ -45,6 +46,7 @@ class MotionResult:
     candidates: list[Candidate]
     disturbed: bool  # a global change (shake, IR switch, exposure jump): candidates suppressed
     changed_share: float  # share of region pixels whose absolute difference changed by 5 noise multiples
+    signal: FrameSignal | None = None  # the frame's arrays, to look below threshold (None when disturbed)
 
 
 class MotionDetector:
@@ -172,7 +174,9 @@ class MotionDetector:
         fg_weak = cv2.compare(signed_mean, self._thresh_weak, cv2.CMP_GT)
         cv2.bitwise_and(fg_weak, self._mask, dst=fg_weak)
         candidates = self._blobs(fg_weak, fg, signed_mean, roi, lit) if changed or cv2.countNonZero(fg_weak) else []
-        return MotionResult(candidates, disturbed=False, changed_share=share)
+        offset = (int(self._offset[0]), int(self._offset[1]))
+        signal = FrameSignal(signed_mean, self._thresh, self._mask, roi, lit, offset)
+        return MotionResult(candidates, disturbed=False, changed_share=share, signal=signal)
 
     def _lit_background(self, roi: np.ndarray) -> np.ndarray:
         """The background as lit like this frame: the local change of light added back.

@@ -29,6 +29,13 @@ class PhysicsRules:
     early_descent_m: float = 6.0  # == min_descent_m: no early alarm
     early_min_accel_mps2: float = 6.5
     early_min_points: int = 8
+    # An insect near the lens weaves sideways by a few px while it drops, and for a
+    # few tenths of a second that can pass for a fall; a thrown object's centroid keeps
+    # within a px of a smooth path. A path that weaves more than early_max_sway_px
+    # alarms early only once followed for early_sway_look_s: by then an insect no
+    # longer looks like free fall, while a tissue or a bag sways as it falls.
+    early_max_sway_px: float = 2.0
+    early_sway_look_s: float = 1.0
     min_accel_mps2: float = 3.0
     max_accel_mps2: float = 22.0
     min_points: int = 8
@@ -132,6 +139,7 @@ def judge_trajectory(
     area_px: np.ndarray | None = None,
     contrast: np.ndarray | None = None,
     strong: np.ndarray | None = None,
+    probed: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
@@ -140,10 +148,13 @@ def judge_trajectory(
     interval (default: the smallest step between sightings). ``area_px`` are the
     blob areas of the sightings and ``contrast`` their mean grey-level difference
     against the background (sign = brighter or darker), and ``strong`` whether each
-    crossed the full motion threshold, when known.
+    crossed the full motion threshold, when known. ``probed`` marks sightings found
+    below the threshold where the fall was predicted: they count for where the object
+    was and that it was seen, but say nothing of its size, contrast or clarity.
     """
     n = len(t_s)
-    if n < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
+    blob = np.ones(n, bool) if probed is None else ~np.asarray(probed, bool)  # sightings with a blob of their own
+    if blob.sum() < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
         return Verdict(False, "too short")
     tau = t_s - t_s[0]
     x_m, y_m = xy_m[:, 0], xy_m[:, 1]
@@ -163,10 +174,10 @@ def judge_trajectory(
         # things taken for a frame (a rain streak, a lump of clutter next to a
         # 2-px object) and are left out like any sighting off the path; many are
         # a chain of different things.
-        median_area = max(1.0, float(np.median(area_px)))
-        sized = area_px <= rules.max_area_spread * median_area
-        if sized.mean() < 1.0 - rules.max_outlier_share or sized.sum() < rules.min_points:
-            spread = float(np.max(area_px)) / median_area
+        median_area = max(1.0, float(np.median(area_px[blob])))
+        sized = (area_px <= rules.max_area_spread * median_area) | ~blob
+        if sized[blob].mean() < 1.0 - rules.max_outlier_share or sized.sum() < rules.min_points:
+            spread = float(np.max(area_px[blob])) / median_area
             return Verdict(False, f"blob size varies {spread:.0f}-fold")
 
     descent_m = float(y_m[0] - y_m.min())
@@ -181,20 +192,21 @@ def judge_trajectory(
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
     strong = strong[keep] if strong is not None else None
+    blob = blob[keep]
     area_px = area_px[keep] if area_px is not None else None
     if strong is not None and contrast is not None:
-        strong_share = float(np.mean(strong))
-        median_contrast = float(np.median(np.abs(contrast[keep])))
+        strong_share = float(np.mean(strong[blob]))
+        median_contrast = float(np.median(np.abs(contrast[keep][blob])))
         if strong_share < rules.min_strong_share or median_contrast < rules.min_median_contrast:
             return Verdict(False, f"too faint for an object ({strong_share:.0%} clear sightings, "
                            f"median contrast {median_contrast:.0f})", descent_m=descent_m)
     if _fell_mostly_unseen(tau, y_m, rules):
         return Verdict(False, "fell mostly while unseen, faster than seen", descent_m=descent_m)
-    if area_px is not None and len(area_px) > 2:
-        jump = _median_area_jump(area_px)
+    if area_px is not None and blob.sum() > 2:
+        jump = _median_area_jump(area_px[blob])
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings", descent_m=descent_m)
-        size_m = float(np.sqrt(np.median(area_px))) * m_per_px
+        size_m = float(np.sqrt(np.median(area_px[blob]))) * m_per_px
         if size_m > rules.max_size_m:
             return Verdict(False, f"{size_m:.1f} m across: too big for a thrown object", descent_m=descent_m)
     n = len(tau)
@@ -206,13 +218,20 @@ def judge_trajectory(
     # Bags and paper sway sideways as they fall; the vertical path stays smooth.
     if y_res > tol_m or x_res > tol_m + rules.max_sway_m:
         return Verdict(False, "path is not smooth", residual_m=residual_m, descent_m=descent_m)
+    # Sway is slow (a bag swings over a second or so); a chain of rain streaks and
+    # noise, each sighting a different thing, jumps sideways from frame to frame.
+    if _sideways_jitter_m(tau, x_m) > tol_m:
+        return Verdict(False, "jumps sideways from sighting to sighting", residual_m=residual_m, descent_m=descent_m)
 
     fitted_y = np.polyval(y_cubic, tau)
     fitted_descent = float(fitted_y[0] - fitted_y.min())
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
     q, accel_sigma = _quadratic_with_accel_sigma(tau[early], y_m[early])
     accel = float(-2.0 * q[0])  # downward positive
-    if fitted_descent < rules.min_descent_m and not _early_alarm_ok(tau, y_m, strong, fitted_descent, accel, rules):
+    sway_px = x_res / m_per_px
+    if fitted_descent < rules.min_descent_m and not _early_alarm_ok(
+        tau, y_m, strong, fitted_descent, accel, sway_px, rules
+    ):
         return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
     # The acceleration must be clearly there, not a wobble of noisy positions on a
     # far, coarse facade (a car creeping down the image, say).
@@ -251,10 +270,11 @@ def judge_trajectory(
     if strong is not None and int(strong[fast[moving]].sum()) < rules.min_strong_fast_points:
         # Faint blobs may carry a track, but a fall made only of them is noise.
         return Verdict(False, "too faint while falling", accel_mps2=accel, descent_m=fitted_descent)
-    if area_px is not None and len(area_px) - fast[0] >= rules.min_fast_points:
+    falling_areas = area_px[fast[0] - 1 :][blob[fast[0] - 1 :]] if area_px is not None else np.zeros(0)
+    if len(falling_areas) > rules.min_fast_points:
         # The same smoothness while it falls: a stale blob sitting still for a while has
         # a calm start whose steady size hides a chain of rain streaks after it.
-        jump = _median_area_jump(area_px[fast[0] - 1 :])
+        jump = _median_area_jump(falling_areas)
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings while falling",
                            accel_mps2=accel, descent_m=fitted_descent)
@@ -301,21 +321,24 @@ def judge_trajectory(
 
 def _early_alarm_ok(
     tau: np.ndarray, y_m: np.ndarray, strong: np.ndarray | None, fitted_descent_m: float, accel_mps2: float,
-    rules: PhysicsRules,
+    sway_px: float, rules: PhysicsRules,
 ) -> bool:
     """May a track that has not yet fallen the alarm distance alarm already?
 
     An object that has fallen most of it with clean free-fall acceleration cannot
-    stop in mid-air, so the guard is told now instead of a few frames later. Two
+    stop in mid-air, so the guard is told now instead of a few frames later. Three
     things only look like that, and wait for the full distance instead: a descent
     that only faint blobs carry (a leaf's track continued by noise further down),
-    and a path that speeds up in its first half second only (a leaf that hung
-    still, then sails down at a steady pace).
+    a path that speeds up in its first half second only (a leaf that hung still,
+    then sails down at a steady pace), and a short path that weaves sideways by more
+    than ``early_max_sway_px`` (``sway_px``: the x misfit of the cubic, in image px),
+    like an insect near the lens.
     """
     if (
         fitted_descent_m < rules.early_descent_m
         or len(tau) < rules.early_min_points
         or accel_mps2 < rules.early_min_accel_mps2
+        or (sway_px > rules.early_max_sway_px and tau[-1] < rules.early_sway_look_s)
     ):
         return False
     whole, _ = _polyfit(tau, y_m, 2)
@@ -325,6 +348,16 @@ def _early_alarm_ok(
         return True
     y_clear_m = y_m[strong]
     return len(y_clear_m) > 0 and float(y_clear_m[0] - y_clear_m.min()) >= rules.early_descent_m
+
+
+def _sideways_jitter_m(tau: np.ndarray, x_m: np.ndarray) -> float:
+    """Median distance (m) of each inner sighting from the straight line between its two
+    neighbours in time: about the centroid noise for one object, swaying or not."""
+    if len(tau) < 3:
+        return 0.0
+    share = (tau[1:-1] - tau[:-2]) / (tau[2:] - tau[:-2])
+    between = x_m[:-2] + share * (x_m[2:] - x_m[:-2])
+    return float(np.median(np.abs(x_m[1:-1] - between)))
 
 
 def _fell_mostly_unseen(tau: np.ndarray, y_m: np.ndarray, rules: PhysicsRules) -> bool:

@@ -11,7 +11,9 @@ latest sightings move down the image like something falling, it starts a hypothe
 from them and grows it backwards through the kept frames to the release and,
 frame by frame, forwards as the object falls, always taking the candidate nearest to
 the hypothesis' own prediction, whether or not a track (or another hypothesis) took
-it too. Hypotheses are ordinary ``Track`` objects, judged by the same physics gate.
+it too. Where no candidate lies near that prediction, a well-fitted hypothesis looks
+at the frame's motion signal itself, below the threshold (``FrameSignal.look``).
+Hypotheses are ordinary ``Track`` objects, judged by the same physics gate.
 
 Coordinates: full-image px (x right, y down); times: seconds of the stream.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.motion.candidate import Candidate
+from edge.motion.signal import FrameSignal
 from edge.physics.polyfit import fit_poly
 from edge.tracking.track import Track
 
@@ -46,6 +49,21 @@ REASSOCIATE_EVERY = 3
 REASSOCIATE_GATE_PX = 3.0
 REASSOCIATE_MAX_GATE_PX = 4.5
 SAME_PLACE_PX = 1.0  # a blob this close to the previous sighting has not moved
+# A hypothesis that finds no candidate in its gate looks below the threshold where it
+# predicts the object (``FrameSignal.look``): PROBE_SHARE of the threshold within
+# twice its misfit (PROBE_RADIUS_PX to PROBE_MAX_RADIUS_PX), once it has
+# PROBE_MIN_POINTS sightings (PROBE_MIN_CLEAR clear) that fit within PROBE_MAX_MISFIT_PX,
+# right after a sighting (at most PROBE_MAX_UNSEEN frames unseen) and for at most
+# PROBE_MAX_RUN probed sightings in a row: noise reaches half the threshold somewhere
+# in a few per cent of such small windows, so a run of them is an object.
+PROBE_SHARE = 0.5
+PROBE_RADIUS_PX = 2.0
+PROBE_MAX_RADIUS_PX = 3.0
+PROBE_MIN_POINTS = 6
+PROBE_MIN_CLEAR = 4
+PROBE_MAX_MISFIT_PX = 1.5
+PROBE_MAX_UNSEEN = 1
+PROBE_MAX_RUN = 6
 
 
 @dataclass(frozen=True)
@@ -90,11 +108,18 @@ class FallSearch:
         self.started = 0
 
     def update(
-        self, t_s: float, candidates: list[Candidate], moved: list[Track], blind: bool = False
+        self,
+        t_s: float,
+        candidates: list[Candidate],
+        moved: list[Track],
+        blind: bool = False,
+        signal: FrameSignal | None = None,
     ) -> tuple[list[Track], list[Track]]:
         """Advance to frame time ``t_s``; ``moved`` are the tracker's tracks updated now.
         ``blind``: motion could not look at this frame (camera shake, an IR switch), so
         an object going unseen in it says nothing; it does not count against a gap.
+        ``signal``: the frame's motion signal, where a hypothesis that found no candidate
+        may look below the threshold.
 
         Returns (hypotheses updated this frame, hypotheses ended).
         """
@@ -111,7 +136,15 @@ class FallSearch:
             if blind:
                 alive.append(hyp)
                 continue
-            if self._extend(hyp, frame):
+            extended = self._extend(hyp, frame)
+            if not extended and signal is not None and (found := self._probe(hyp, frame.t_s, signal)) is not None:
+                hyp.add(frame.t_s, found)
+                # Kept with the frame's candidates: a re-association or another hypothesis may take it too.
+                frame = _KeptFrame(t_s, np.vstack([frame.xy_px, [[found.x_px, found.y_px]]]),
+                                   [*frame.candidates, found], blind)
+                self._frames[-1] = frame
+                extended = True
+            if extended:
                 self._backfill(hyp)
                 self._reassociate(hyp)
                 updated.append(hyp)
@@ -170,6 +203,20 @@ class FallSearch:
             return False
         hyp.add(frame.t_s, frame.candidates[k])
         return True
+
+    def _probe(self, hyp: Track, t_s: float, signal: FrameSignal) -> Candidate | None:
+        """What lies below the threshold where the hypothesis predicts its object at ``t_s``,
+        if the hypothesis is one to trust that far."""
+        if len(hyp) < PROBE_MIN_POINTS or hyp.missed > PROBE_MAX_UNSEEN:
+            return None
+        if sum(hyp.strong) < PROBE_MIN_CLEAR or all(hyp.probed[-PROBE_MAX_RUN:]):
+            return None
+        n = min(len(hyp), PREDICT_POINTS)
+        pred, _, misfit = _predict(np.asarray(hyp.t_s[-n:]), np.column_stack([hyp.x_px[-n:], hyp.y_px[-n:]]), t_s)
+        if misfit > PROBE_MAX_MISFIT_PX:
+            return None
+        radius = min(max(PROBE_RADIUS_PX, 2.0 * misfit), PROBE_MAX_RADIUS_PX)
+        return signal.look(float(pred[0]), float(pred[1]), radius, PROBE_SHARE)
 
     def _grow(self, seed: Track) -> Track:
         """A hypothesis from the seed's latest sightings, grown back through the kept frames."""
@@ -345,7 +392,7 @@ def _same_place(a: Candidate, b: Candidate) -> bool:
 def _candidate_of(track: Track, i: int) -> Candidate:
     return Candidate(
         x_px=track.x_px[i], y_px=track.y_px[i], area_px=track.area_px[i], width_px=0, height_px=0,
-        contrast=track.contrast[i], strong=track.strong[i],
+        contrast=track.contrast[i], strong=track.strong[i], probed=track.probed[i],
     )
 
 

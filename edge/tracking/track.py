@@ -28,6 +28,7 @@ class Track:
     area_px: list[int] = field(default_factory=list)
     contrast: list[float] = field(default_factory=list)
     strong: list[bool] = field(default_factory=list)
+    probed: list[bool] = field(default_factory=list)  # looked for below threshold (see FrameSignal)
     missed: int = 0  # consecutive frames without a matching candidate
     event_id: str | None = None  # set once an event was emitted for this track
     event_start: int = 0  # index of the first point of the thrown object's part of the track
@@ -46,6 +47,7 @@ class Track:
         self.area_px.append(c.area_px)
         self.contrast.append(c.contrast)
         self.strong.append(c.strong)
+        self.probed.append(c.probed)
         self.missed = 0
         self._motion = None
 
@@ -57,6 +59,7 @@ class Track:
         self.area_px[:0] = earlier.area_px
         self.contrast[:0] = earlier.contrast
         self.strong[:0] = earlier.strong
+        self.probed[:0] = earlier.probed
         if self.event_id is None and earlier.event_id is not None:
             self.event_id = earlier.event_id
             self.event_start = earlier.event_start
@@ -70,7 +73,7 @@ class Track:
 
     def drop_front(self, n: int) -> None:
         """Drop the first ``n`` points."""
-        for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong):
+        for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong, self.probed):
             del series[:n]
         self._motion = None
 
@@ -86,6 +89,7 @@ class Track:
         return Track(
             track_id=self.track_id, t_s=self.t_s[part], x_px=self.x_px[part], y_px=self.y_px[part],
             area_px=self.area_px[part], contrast=self.contrast[part], strong=self.strong[part],
+            probed=self.probed[part],
         )
 
     @property
