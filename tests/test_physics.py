@@ -271,13 +271,13 @@ def test_a_clean_free_fall_alarms_before_the_full_descent() -> None:
 
 def test_an_insect_weaving_down_past_the_lens_gives_no_early_alarm() -> None:
     """An insect near the lens drops 3 m of facade in 0.8 s with an acceleration near g,
-    weaving 4 px to each side as it goes (seen on a synthesized scene); a thrown object
-    keeps to its path within a px. The insect waits for the full alarm distance."""
+    weaving 5 px to each side as it goes (seen on synthesized scenes); a thrown object
+    keeps to its path within a px or two. The insect waits for the full alarm distance."""
     t, xy = fall_with_drag(40.0, 0.0, 1e6, 0.8)
     area, contrast, strong = _appearance(len(t))
     kwargs = {"area_px": area, "contrast": contrast, "strong": strong}
     assert judge_trajectory(t, noisy(xy, px=0.3), M_PER_PX, EARLY_RULES, **kwargs).is_throw
-    weave = 4.0 * M_PER_PX * np.sin(2 * np.pi * 4.0 * t)
+    weave = 5.0 * M_PER_PX * np.sin(2 * np.pi * 4.0 * t)
     weaving = xy + np.column_stack([weave, np.zeros(len(t))])
     verdict = judge_trajectory(t, noisy(weaving, px=0.3), M_PER_PX, EARLY_RULES, **kwargs)
     assert not verdict.is_throw

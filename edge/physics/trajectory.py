@@ -29,13 +29,14 @@ class PhysicsRules:
     early_descent_m: float = 6.0  # == min_descent_m: no early alarm
     early_min_accel_mps2: float = 6.5
     early_min_points: int = 8
-    # An insect near the lens weaves sideways by a few px while it drops, and for a
-    # few tenths of a second that can pass for a fall; a thrown object's centroid keeps
-    # within a px of a smooth path. A path that weaves more than early_max_sway_px
-    # alarms early only once followed for early_sway_look_s: by then an insect no
-    # longer looks like free fall, while a tissue or a bag sways as it falls.
-    early_max_sway_px: float = 2.0
-    early_sway_look_s: float = 1.0
+    # An insect near the lens weaves while it drops, and for a few tenths of a second
+    # that can pass for a fall, as can a branch edge that sits still and then jumps; a
+    # thrown object's centroid keeps within a px or two of a smooth path. A path that
+    # misses its cubic by more than early_max_misfit_px (RMS, both axes, image px)
+    # alarms early only once followed for early_misfit_look_s: by then the insect no
+    # longer looks like free fall, while a tissue or a bag that sways still falls.
+    early_max_misfit_px: float = 3.0
+    early_misfit_look_s: float = 1.0
     min_accel_mps2: float = 3.0
     max_accel_mps2: float = 22.0
     min_points: int = 8
@@ -228,9 +229,8 @@ def judge_trajectory(
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
     q, accel_sigma = _quadratic_with_accel_sigma(tau[early], y_m[early])
     accel = float(-2.0 * q[0])  # downward positive
-    sway_px = x_res / m_per_px
     if fitted_descent < rules.min_descent_m and not _early_alarm_ok(
-        tau, y_m, strong, fitted_descent, accel, sway_px, rules
+        tau, y_m, strong, fitted_descent, accel, residual_m / m_per_px, rules
     ):
         return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
     # The acceleration must be clearly there, not a wobble of noisy positions on a
@@ -321,7 +321,7 @@ def judge_trajectory(
 
 def _early_alarm_ok(
     tau: np.ndarray, y_m: np.ndarray, strong: np.ndarray | None, fitted_descent_m: float, accel_mps2: float,
-    sway_px: float, rules: PhysicsRules,
+    misfit_px: float, rules: PhysicsRules,
 ) -> bool:
     """May a track that has not yet fallen the alarm distance alarm already?
 
@@ -330,15 +330,15 @@ def _early_alarm_ok(
     things only look like that, and wait for the full distance instead: a descent
     that only faint blobs carry (a leaf's track continued by noise further down),
     a path that speeds up in its first half second only (a leaf that hung still,
-    then sails down at a steady pace), and a short path that weaves sideways by more
-    than ``early_max_sway_px`` (``sway_px``: the x misfit of the cubic, in image px),
-    like an insect near the lens.
+    then sails down at a steady pace), and a short path that misses its cubic by more
+    than ``early_max_misfit_px`` (``misfit_px``: RMS of both axes, image px), like an
+    insect weaving past the lens.
     """
     if (
         fitted_descent_m < rules.early_descent_m
         or len(tau) < rules.early_min_points
         or accel_mps2 < rules.early_min_accel_mps2
-        or (sway_px > rules.early_max_sway_px and tau[-1] < rules.early_sway_look_s)
+        or (misfit_px > rules.early_max_misfit_px and tau[-1] < rules.early_misfit_look_s)
     ):
         return False
     whole, _ = _polyfit(tau, y_m, 2)
