@@ -189,7 +189,7 @@ def judge_trajectory(
     # A few sightings are off (a stale compression block, a neighbour's blob taken
     # for a frame): drop them if they are few, then judge what remains.
     keep = _inliers(tau, y_m, x_m, 2.0 * tol_m, 2.0 * tol_m + rules.max_sway_m, sized)
-    if keep.mean() < 1.0 - rules.max_outlier_share or keep.sum() < rules.min_points:
+    if keep.mean() < 1.0 - rules.max_outlier_share or (keep & blob).sum() < rules.min_points:
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
     t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
     strong = strong[keep] if strong is not None else None

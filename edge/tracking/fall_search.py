@@ -53,9 +53,10 @@ SAME_PLACE_PX = 1.0  # a blob this close to the previous sighting has not moved
 # predicts the object (``FrameSignal.look``): PROBE_SHARE of the threshold within
 # twice its misfit (PROBE_RADIUS_PX to PROBE_MAX_RADIUS_PX), once it has
 # PROBE_MIN_POINTS sightings (PROBE_MIN_CLEAR clear) that fit within PROBE_MAX_MISFIT_PX,
-# right after a sighting (at most PROBE_MAX_UNSEEN frames unseen) and for at most
-# PROBE_MAX_RUN probed sightings in a row: noise reaches half the threshold somewhere
-# in a few per cent of such small windows, so a run of them is an object.
+# right after a sighting (at most PROBE_MAX_UNSEEN frames unseen). Noise reaches half
+# the threshold in a few per cent of such small windows, so a find there is most
+# likely the object; still, after PROBE_MAX_RUN probed sightings in a row the
+# hypothesis needs a blob of the object's own again to go on.
 PROBE_SHARE = 0.5
 PROBE_RADIUS_PX = 2.0
 PROBE_MAX_RADIUS_PX = 3.0
