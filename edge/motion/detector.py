@@ -79,6 +79,7 @@ class MotionDetector:
         x0, y0, x1, y1 = region.bbox
         self._crop = (slice(y0, y1), slice(x0, x1))
         self._offset = np.array([x0, y0], dtype=np.float64)
+        self._offset_px = (int(x0), int(y0))
         self._mask = np.ascontiguousarray(region.mask[self._crop])
         # Where a blob may start a track: the facade itself, not the margin beside it.
         self._core = np.ascontiguousarray(region.core[self._crop]) if region.has_margin else None
@@ -174,8 +175,7 @@ class MotionDetector:
         fg_weak = cv2.compare(signed_mean, self._thresh_weak, cv2.CMP_GT)
         cv2.bitwise_and(fg_weak, self._mask, dst=fg_weak)
         candidates = self._blobs(fg_weak, fg, signed_mean, roi, lit) if changed or cv2.countNonZero(fg_weak) else []
-        offset = (int(self._offset[0]), int(self._offset[1]))
-        signal = FrameSignal(signed_mean, self._thresh, self._mask, roi, lit, offset)
+        signal = FrameSignal(signed_mean, self._thresh, self._mask, roi, lit, self._offset_px)
         return MotionResult(candidates, disturbed=False, changed_share=share, signal=signal)
 
     def _lit_background(self, roi: np.ndarray) -> np.ndarray:

@@ -74,6 +74,9 @@ class _KeptFrame:
     candidates: list[Candidate]
     blind: bool = False  # motion saw nothing (camera shake, IR switch): no evidence either way
 
+    def with_candidate(self, c: Candidate) -> _KeptFrame:
+        return _KeptFrame(self.t_s, np.vstack([self.xy_px, [[c.x_px, c.y_px]]]), [*self.candidates, c], self.blind)
+
 
 class FallSearch:
     """Hypotheses of falling objects, grown over shared candidates.
@@ -137,15 +140,12 @@ class FallSearch:
             if blind:
                 alive.append(hyp)
                 continue
-            extended = self._extend(hyp, frame)
-            if not extended and signal is not None and (found := self._probe(hyp, frame.t_s, signal)) is not None:
-                hyp.add(frame.t_s, found)
+            taken = self._extend(hyp, frame, signal)
+            if taken is not None and taken.probed:
                 # Kept with the frame's candidates: a re-association or another hypothesis may take it too.
-                frame = _KeptFrame(t_s, np.vstack([frame.xy_px, [[found.x_px, found.y_px]]]),
-                                   [*frame.candidates, found], blind)
+                frame = frame.with_candidate(taken)
                 self._frames[-1] = frame
-                extended = True
-            if extended:
+            if taken is not None:
                 self._backfill(hyp)
                 self._reassociate(hyp)
                 updated.append(hyp)
@@ -188,32 +188,43 @@ class FallSearch:
         """Index of the candidate of ``frame`` nearest to the prediction from the points, if in the gate."""
         if len(frame.xy_px) == 0:
             return None
-        pred, speed, misfit = _predict(t_pts, xy_pts, frame.t_s)
+        return self._nearest_to(frame, t_pts, _predict(t_pts, xy_pts, frame.t_s), unseen)
+
+    def _nearest_to(
+        self, frame: _KeptFrame, t_pts: np.ndarray, prediction: tuple[np.ndarray, float, float], unseen: int
+    ) -> int | None:
+        """``_nearest`` for a prediction (xy, speed px/s, misfit px) made already."""
+        if len(frame.xy_px) == 0:
+            return None
+        pred, speed, misfit = prediction
         gap_s = abs(frame.t_s - (t_pts[-1] if frame.t_s > t_pts[-1] else t_pts[0]))
         gate = self._gate_px(speed, gap_s, misfit, len(t_pts), unseen)
         d = np.hypot(frame.xy_px[:, 0] - pred[0], frame.xy_px[:, 1] - pred[1])
         k = int(np.argmin(d))
         return k if d[k] <= gate else None
 
-    def _extend(self, hyp: Track, frame: _KeptFrame) -> bool:
+    def _extend(self, hyp: Track, frame: _KeptFrame, signal: FrameSignal | None) -> Candidate | None:
+        """Add to the hypothesis the candidate of ``frame`` nearest to its prediction, or
+        else what a look below the threshold there finds; returns what it took."""
         n = min(len(hyp), PREDICT_POINTS)
         t_pts = np.asarray(hyp.t_s[-n:])
-        xy_pts = np.column_stack([hyp.x_px[-n:], hyp.y_px[-n:]])
-        k = self._nearest(frame, t_pts, xy_pts, hyp.missed)
-        if k is None:
-            return False
-        hyp.add(frame.t_s, frame.candidates[k])
-        return True
+        prediction = _predict(t_pts, np.column_stack([hyp.x_px[-n:], hyp.y_px[-n:]]), frame.t_s)
+        k = self._nearest_to(frame, t_pts, prediction, hyp.missed)
+        taken = frame.candidates[k] if k is not None else None
+        if taken is None and signal is not None:
+            taken = self._probe(hyp, prediction, signal)
+        if taken is not None:
+            hyp.add(frame.t_s, taken)
+        return taken
 
-    def _probe(self, hyp: Track, t_s: float, signal: FrameSignal) -> Candidate | None:
-        """What lies below the threshold where the hypothesis predicts its object at ``t_s``,
+    def _probe(self, hyp: Track, prediction: tuple[np.ndarray, float, float], signal: FrameSignal) -> Candidate | None:
+        """What lies below the threshold at the hypothesis' prediction (xy, speed, misfit),
         if the hypothesis is one to trust that far."""
         if len(hyp) < PROBE_MIN_POINTS or hyp.missed > PROBE_MAX_UNSEEN:
             return None
         if sum(hyp.strong) < PROBE_MIN_CLEAR or all(hyp.probed[-PROBE_MAX_RUN:]):
             return None
-        n = min(len(hyp), PREDICT_POINTS)
-        pred, _, misfit = _predict(np.asarray(hyp.t_s[-n:]), np.column_stack([hyp.x_px[-n:], hyp.y_px[-n:]]), t_s)
+        pred, _, misfit = prediction
         if misfit > PROBE_MAX_MISFIT_PX:
             return None
         radius = min(max(PROBE_RADIUS_PX, 2.0 * misfit), PROBE_MAX_RADIUS_PX)
