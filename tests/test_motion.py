@@ -203,3 +203,51 @@ def test_nothing_is_found_by_looking_into_a_mask() -> None:
         found[name] = res.signal.look(*metres_to_px(7.0, 20.0), 3.0, 0.5)
     assert found["open"] is not None
     assert found["masked"] is None
+
+
+
+def test_an_exposure_step_on_a_textured_facade_makes_no_blobs() -> None:
+    """The camera's exposure (or the light) drops by a quarter at once: the wall darkens
+    by 37 grey levels, its windows by 23. Taken out as one shift per tile, the windows'
+    edges were left behind as changes (some 30-50 blobs over the next frames, and every
+    tile's noise level tripled); a gain per tile takes the step out whole."""
+    draw = falling(7.0, 25.0, t_release=1.0, diameter_px=3.0, contrast=-30.0)
+
+    def step_and_fall(img: np.ndarray, t: float) -> None:
+        if t >= 0.6:
+            img *= 0.75
+        draw(img, t)
+
+    for seed in range(3):
+        det = _detector()
+        found, frames_in_fall, false_blobs = 0, 0, 0
+        for f in frames(50, step_and_fall, noise_sigma=2.0, seed=seed):
+            res = det.process(f.gray)
+            if f.t_s < 1.0:
+                false_blobs += len(res.candidates)
+            elif f.t_s > 1.1:
+                frames_in_fall += 1
+                tau = f.t_s - 1.0
+                x_px, y_px = metres_to_px(7.0 + 0.5 * tau, 25.0 - 0.5 * 9.81 * tau * tau)
+                found += any(abs(c.x_px - x_px) < 4 and abs(c.y_px - y_px) < 6 for c in res.candidates)
+        assert found >= 0.8 * frames_in_fall
+        assert false_blobs <= 2
+
+
+def test_motion_watches_again_soon_after_the_camera_stops_shaking() -> None:
+    """A shake longer than the background waits for restarts it on a shaken frame, and
+    the camera then swings on. Noise levels taken on the next frame would be the
+    swing's; the background starts again from the first frame that holds still, and
+    motion watches again within a few frames of the shake's end."""
+    det = _detector()
+    shifts_px = [2, -2, 2, -2, 2, 1]  # one frame each, from 0.4 s
+    shaken = {round(0.4 + i / FPS, 2): s for i, s in enumerate(shifts_px)}
+
+    def shake(img: np.ndarray, t: float) -> None:
+        img[:] = np.roll(img, shaken.get(round(t, 2), 0), axis=1)
+
+    results = [(f.t_s, det.process(f.gray)) for f in frames(30, shake, noise_sigma=2.0)]
+    still_from_s = 0.4 + len(shifts_px) / FPS
+    watching = [t for t, r in results if t >= still_from_s - 1e-9 and not r.disturbed]
+    assert any(r.disturbed for t, r in results if 0.4 <= t < still_from_s)
+    assert watching and watching[0] - still_from_s <= 3 / FPS + 1e-9

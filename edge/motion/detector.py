@@ -19,6 +19,7 @@ import numpy as np
 from edge.config.camera import MotionConfig
 from edge.motion.candidate import Candidate
 from edge.motion.difference import DifferenceStage, difference_stage
+from edge.motion.light import light_change
 from edge.motion.region import Region
 from edge.motion.signal import FrameSignal
 
@@ -30,9 +31,6 @@ FLICKER_RATE = 0.01  # per frame: the flicker map remembers about four seconds a
 FLICKER_MAX = 0.1  # cells changed in more than this share of recent frames are ignored (an
 # object at rest before it falls needs ~10 frames in one cell to reach it)
 SHAKE_FRAMES = 4  # disturbed frames in a row before the background restarts
-LIGHT_TILE_PX = 64  # light changes are estimated over tiles this large...
-LIGHT_STEP = 8  # ...on every 8th pixel of every 8th row
-LIGHT_MIN_SHIFT = 2.0  # grey levels: smaller tile shifts are left to the noise threshold
 # Pixels count as changed (for the share of the view that changed) at 5 noise multiples
 # of the absolute difference: the mean |difference| of Gaussian noise is 0.8 sigma.
 CHANGED_GAIN = 1.25 * 5.0
@@ -54,11 +52,11 @@ class MotionDetector:
 
     The background is an exponential running average with time constant
     ``config.background_s``; foreground pixels are blended in slower, so a slow object
-    is not absorbed. Illumination changes that are smooth across a 64-px tile (cloud
-    shadows, gain changes, IR switching) are added to the background first; objects are
-    then found where the 3x3 mean of the signed difference exceeds ``config.threshold``
-    times a per-tile noise estimate. Whether the whole view changed (shake, a crowd)
-    is judged on the mean absolute difference instead.
+    is not absorbed. Changes of light (cloud shadows, exposure steps, IR switching) are
+    fitted per 64-px tile as a gain and an offset and put into the background first
+    (``light_change``); objects are then found where the 3x3 mean of the signed
+    difference exceeds ``config.threshold`` times a per-tile noise estimate. Whether the
+    whole view changed (shake, a crowd) is judged on the mean absolute difference instead.
     """
 
     def __init__(
@@ -94,6 +92,7 @@ class MotionDetector:
         self._thresh: np.ndarray | None = None
         self._thresh_weak: np.ndarray | None = None
         self._thresh_changed: np.ndarray | None = None
+        self._young_frames = 0  # frames left whose noise levels are refreshed every frame
         self._flicker: np.ndarray | None = None
         self._frames_since_noise = 0
         self._pool_kernel = np.ones((POOL, POOL), np.uint8)
@@ -122,16 +121,24 @@ class MotionDetector:
         # the spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
         lit = self._lit_background(roi)
         signed_mean, changed_abs = self.difference(roi, lit)
+        restarted = self._thresh is None and self._thresh_changed is not None
+        if restarted and self._changed_share(changed_abs) > self.disturbed_share:
+            # The background restarted (see below) on a frame the view has moved on from
+            # already: a shaken camera swinging on. Noise levels taken now would be that
+            # swing's, high enough to leave motion deaf for seconds; start again from here.
+            self._restart(roi)
+            return MotionResult([], disturbed=True, changed_share=1.0)
         # Per-tile noise level: the tile's mean of the (signed-mean) difference, estimated
         # on every 4th pixel and refreshed every few frames (noise changes slowly; a
         # sudden global change is caught by the changed share below). Smooth
         # lighting changes raise it too, which keeps cloud shadows from firing.
-        if self._thresh is None or self._frames_since_noise >= NOISE_REFRESH_FRAMES:
+        if self._thresh is None or self._frames_since_noise >= NOISE_REFRESH_FRAMES or self._young_frames:
             full = self._tile_thresholds(signed_mean, self._noise_gain)
             weak = np.maximum(full * WEAK_SHARE, self.config.min_contrast * WEAK_SHARE)
             self._thresh, self._thresh_weak = (self._per_pixel(m, signed_mean.shape) for m in (full, weak))
             self._thresh_changed = self._per_pixel(self._tile_thresholds(changed_abs, CHANGED_GAIN), roi.shape)
             self._frames_since_noise = 0
+            self._young_frames = max(0, self._young_frames - 1)
         self._frames_since_noise += 1
         fg = cv2.compare(signed_mean, self._thresh, cv2.CMP_GT)
         cv2.bitwise_and(fg, self._mask, dst=fg)
@@ -139,9 +146,7 @@ class MotionDetector:
         # How much of the view changed is judged on the absolute difference: a crowd or
         # a shaken camera changes much of it, though the signed means of mixed light
         # and dark parts cancel.
-        moved = cv2.compare(changed_abs, self._thresh_changed, cv2.CMP_GT)
-        cv2.bitwise_and(moved, self._mask, dst=moved)
-        share = cv2.countNonZero(moved) / self._mask_px
+        share = self._changed_share(changed_abs)
 
         if share > self.disturbed_share or self._warmup_left > 0:
             # Shake, exposure flicker or IR switch: no candidates from this frame (the
@@ -151,11 +156,7 @@ class MotionDetector:
             self._warmup_left = max(0, self._warmup_left - 1)
             self._disturbed_run += 1
             if self._disturbed_run > SHAKE_FRAMES:
-                self._background = roi.astype(np.float32)
-                self._background_u8 = roi.copy()
-                self._thresh = None
-                self._disturbed_run = 0
-                self._warmup_left = 1
+                self._restart(roi)
             return MotionResult([], disturbed=True, changed_share=share)
         self._disturbed_run = 0
 
@@ -178,26 +179,37 @@ class MotionDetector:
         signal = FrameSignal(signed_mean, self._thresh, self._mask, roi, lit, self._offset_px)
         return MotionResult(candidates, disturbed=False, changed_share=share, signal=signal)
 
-    def _lit_background(self, roi: np.ndarray) -> np.ndarray:
-        """The background as lit like this frame: the local change of light added back.
+    def _restart(self, roi: np.ndarray) -> None:
+        """Start the background again from this frame; the next one is not searched."""
+        self._background = roi.astype(np.float32)
+        self._background_u8 = roi.copy()
+        self._thresh = None
+        self._disturbed_run = 0
+        self._warmup_left = 1
+        # A one-frame background grows noisier over the next frames as they drift from it:
+        # the noise levels follow every frame for a while.
+        self._young_frames = 2 * NOISE_REFRESH_FRAMES
 
-        A cloud shadow, an exposure step or the IR switch shifts the whole facade by
-        ten or twenty grey levels; left in, that shift raises every tile's noise
-        estimate and hides a 50-level object. The shift is the median change over
-        64-px tiles (every 8th pixel), so people, cars or a falling object covering
-        part of a tile do not move it, interpolated smoothly between tile centres.
-        """
+    def _changed_share(self, changed_abs: np.ndarray) -> float:
+        """Share of the watched pixels whose mean absolute difference crosses its level."""
+        moved = cv2.compare(changed_abs, self._thresh_changed, cv2.CMP_GT)
+        cv2.bitwise_and(moved, self._mask, dst=moved)
+        return cv2.countNonZero(moved) / self._mask_px
+
+    def _lit_background(self, roi: np.ndarray) -> np.ndarray:
+        """The background as lit like this frame: the change of light (a cloud shadow, an
+        exposure step, the IR switch: ``light_change``) put in, interpolated smoothly
+        between tile centres. People, cars or a falling object covering part of a
+        tile do not move it."""
         bg_u8 = self._background_u8
-        sub = cv2.subtract(roi[::LIGHT_STEP, ::LIGHT_STEP], bg_u8[::LIGHT_STEP, ::LIGHT_STEP], dtype=cv2.CV_16S)
-        per_tile = LIGHT_TILE_PX // LIGHT_STEP
-        th, tw = max(1, sub.shape[0] // per_tile), max(1, sub.shape[1] // per_tile)
-        bh, bw = min(per_tile, sub.shape[0]), min(per_tile, sub.shape[1])
-        blocks = sub[: th * bh, : tw * bw].reshape(th, bh, tw, bw).transpose(0, 2, 1, 3).reshape(th, tw, bh * bw)
-        shift = np.median(blocks, axis=2).astype(np.float32)
-        if float(np.abs(shift).max()) < LIGHT_MIN_SHIFT:
+        change = light_change(roi, bg_u8)
+        if change.steady:
             return bg_u8  # steady light: the common case costs next to nothing
         size = (roi.shape[1], roi.shape[0])
-        lit = cv2.add(self._background, cv2.resize(shift, size, interpolation=cv2.INTER_LINEAR))
+        lit = self._background
+        if change.scaled:
+            lit = cv2.multiply(lit, cv2.resize(change.gain, size, interpolation=cv2.INTER_LINEAR))
+        lit = cv2.add(lit, cv2.resize(change.offset, size, interpolation=cv2.INTER_LINEAR))
         return cv2.convertScaleAbs(np.maximum(lit, 0, out=lit))
 
     def _tile_thresholds(self, diff: np.ndarray, gain: float) -> np.ndarray:
