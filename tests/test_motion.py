@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from scenes import FPS, falling, flat_config, frames, metres_to_px
@@ -14,6 +16,24 @@ from edge.motion.region import watched_region
 def _detector(backend: str = "opencv") -> MotionDetector:
     cfg = flat_config(motion={"backend": backend})
     return MotionDetector(watched_region(cfg, 640, 360), cfg.motion, FPS)
+
+
+def _watch_fall(scene: Callable[[np.ndarray, float], None], seed: int = 0) -> tuple[int, int, int]:
+    """A fresh detector over 50 frames of ``scene``, in which an object falls from
+    (7 m, 25 m) at 1.0 s, drifting 0.5 m/s sideways: (frames it was found in, frames of
+    its fall from 0.1 s on, blobs before its release)."""
+    det = _detector()
+    found, frames_in_fall, false_blobs = 0, 0, 0
+    for f in frames(50, scene, noise_sigma=2.0, seed=seed):
+        res = det.process(f.gray)
+        if f.t_s < 1.0:
+            false_blobs += len(res.candidates)
+        elif f.t_s > 1.1:
+            frames_in_fall += 1
+            tau = f.t_s - 1.0
+            x_px, y_px = metres_to_px(7.0 + 0.5 * tau, 25.0 - 0.5 * 9.81 * tau * tau)
+            found += any(abs(c.x_px - x_px) < 4 and abs(c.y_px - y_px) < 6 for c in res.candidates)
+    return found, frames_in_fall, false_blobs
 
 
 def test_a_two_pixel_object_shows_up_and_noise_does_not() -> None:
@@ -72,22 +92,11 @@ def test_an_object_stays_visible_while_a_cloud_shadow_darkens_the_facade() -> No
     """A shadow that darkens the facade by 25 grey levels over a second shifts every
     tile; the background lags behind, and without taking that shift out the noise
     estimate of every tile swells and hides a 35-level object falling through it."""
-    det = _detector()
-
     def shadow_and_fall(img: np.ndarray, t: float) -> None:
         img -= 25.0 * min(1.0, max(0.0, t - 0.8))  # the shadow arrives from t = 0.8 s on
         falling(7.0, 25.0, t_release=1.0, diameter_px=3.0, contrast=-35.0)(img, t)
 
-    found, frames_in_fall, false_blobs = 0, 0, 0
-    for f in frames(50, shadow_and_fall, noise_sigma=2.0):
-        res = det.process(f.gray)
-        if f.t_s < 1.0:
-            false_blobs += len(res.candidates)
-        elif f.t_s > 1.1:
-            frames_in_fall += 1
-            tau = f.t_s - 1.0
-            x_px, y_px = metres_to_px(7.0 + 0.5 * tau, 25.0 - 0.5 * 9.81 * tau * tau)
-            found += any(abs(c.x_px - x_px) < 4 and abs(c.y_px - y_px) < 6 for c in res.candidates)
+    found, frames_in_fall, false_blobs = _watch_fall(shadow_and_fall)
     assert found >= 0.8 * frames_in_fall
     assert false_blobs <= 2
 
@@ -219,17 +228,7 @@ def test_an_exposure_step_on_a_textured_facade_makes_no_blobs() -> None:
         draw(img, t)
 
     for seed in range(3):
-        det = _detector()
-        found, frames_in_fall, false_blobs = 0, 0, 0
-        for f in frames(50, step_and_fall, noise_sigma=2.0, seed=seed):
-            res = det.process(f.gray)
-            if f.t_s < 1.0:
-                false_blobs += len(res.candidates)
-            elif f.t_s > 1.1:
-                frames_in_fall += 1
-                tau = f.t_s - 1.0
-                x_px, y_px = metres_to_px(7.0 + 0.5 * tau, 25.0 - 0.5 * 9.81 * tau * tau)
-                found += any(abs(c.x_px - x_px) < 4 and abs(c.y_px - y_px) < 6 for c in res.candidates)
+        found, frames_in_fall, false_blobs = _watch_fall(step_and_fall, seed)
         assert found >= 0.8 * frames_in_fall
         assert false_blobs <= 2
 
