@@ -6,9 +6,11 @@ background, or every tile's noise estimate swells and a 50-level object goes uns
 Shadows and exposure scale the light rather than shift it: a shadow that darkens a
 wall by 40 grey levels darkens its dark windows by 15, so a single shift per tile
 leaves the facade's texture behind as "noise". Per tile the change is therefore
-fitted as ``frame = gain x background + offset``; a tile with too little texture to
-tell a gain from an offset (a plain wall, the sky) gets the median shift alone, as
-does a tile where a gain would move its pixels by less than ``MIN_SHIFT_GREY``.
+fitted as ``frame = gain x background + offset``. A tile keeps the median shift alone
+where it has too little texture to tell a gain from an offset (a plain wall, the
+sky), where a gain would move its pixels by less than ``MIN_SHIFT_GREY`` or fits them
+little better than the shift, and where no two neighbouring tiles scaled the same way:
+light changes over a wide area, while a person or a car may fill one tile.
 
 Tiles are ``TILE_PX`` square in image px, sampled on every ``STEP_PX``-th pixel of
 every ``STEP_PX``-th row (the light changes smoothly: 64 samples a tile suffice).
