@@ -53,7 +53,7 @@ def scene_hits(truth_path: Path) -> dict[str, Any]:
         if detector is None:
             region = watched_region(config, frame.width, frame.height)
             detector = MotionDetector(region, config.motion, float(truth["fps"]))
-        result = detector.process(frame.gray)
+        result = detector.process(frame.gray, key_frame=frame.key_frame)
         frames += 1
         blind += result.disturbed
         candidates += len(result.candidates)

@@ -134,7 +134,7 @@ class DetectionPipeline:
 
     def process(self, frame: Frame) -> list[Event]:
         motion = self._ensure_motion(frame)
-        result = motion.process(frame.gray)
+        result = motion.process(frame.gray, key_frame=frame.key_frame)
         if self._ring is not None:
             self._ring.push(frame.t_s, frame.gray)
         self.stats.frames_processed += 1

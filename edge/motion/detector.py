@@ -30,6 +30,9 @@ WEAK_SHARE = 0.8  # the weak threshold, as a share of the full one
 FLICKER_RATE = 0.01  # per frame: the flicker map remembers about four seconds at 25 fps
 FLICKER_MAX = 0.1  # cells changed in more than this share of recent frames are ignored (an
 # object at rest before it falls needs ~10 frames in one cell to reach it)
+# An H.264 key frame re-quantises the whole view, and the frames after it copy its
+# texture: the background takes it in at this weight (see ``process``).
+KEY_FRAME_BLEND = 0.4
 SHAKE_FRAMES = 4  # disturbed frames in a row before the background restarts
 # Pixels count as changed (for the share of the view that changed) at 5 noise multiples
 # of the absolute difference: the mean |difference| of Gaussian noise is 0.8 sigma.
@@ -107,8 +110,18 @@ class MotionDetector:
         """Forget the background (after a stream reconnect, say)."""
         self._background = None
 
-    def process(self, gray: np.ndarray) -> MotionResult:
-        """Find candidates in one H x W uint8 luma frame of the full image."""
+    def process(self, gray: np.ndarray, key_frame: bool = False) -> MotionResult:
+        """Find candidates in one H x W uint8 luma frame of the full image.
+
+        ``key_frame``: the frame is intra-coded (``Frame.key_frame``). Its quantisation
+        differs from the frames before it all over the view, by several grey levels in
+        daylight, and the frames after it copy its texture. Compared with the old
+        background that reads as noise: every tile's level rises and a faint object
+        goes unseen for a second or more, after every key frame, which cameras send
+        every one or two seconds. The background takes the key frame in at once, at
+        ``KEY_FRAME_BLEND`` (not where something moves); a full restart from it would
+        be a noisier background than the running average, at dusk and at night above all.
+        """
         roi = gray[self._crop]
         if self._background is None or self._background.shape != roi.shape:
             self._background = roi.astype(np.float32)
@@ -121,6 +134,12 @@ class MotionDetector:
         # the spread of single-pixel sensor noise by 3, so noise rarely forms candidates.
         lit = self._lit_background(roi)
         signed_mean, changed_abs = self.difference(roi, lit)
+        if key_frame and self._thresh is not None:
+            moving = cv2.compare(signed_mean, self._thresh, cv2.CMP_GT)  # not taken in
+            cv2.accumulateWeighted(roi, self._background, KEY_FRAME_BLEND, mask=cv2.bitwise_not(moving))
+            self._background_u8 = cv2.convertScaleAbs(self._background)
+            lit = self._lit_background(roi)
+            signed_mean, changed_abs = self.difference(roi, lit)
         restarted = self._thresh is None and self._thresh_changed is not None
         if restarted and self._changed_share(changed_abs) > self.disturbed_share:
             # The background restarted (see below) on a frame the view has moved on from

@@ -24,6 +24,12 @@ class Frame:
     _bgr: np.ndarray | None = field(default=None, repr=False)
 
     @property
+    def key_frame(self) -> bool:
+        """Is this an intra-coded frame of a compressed stream? It re-quantises the whole
+        view, and the P frames after it copy its texture (False for raw frames)."""
+        return bool(self._av_frame is not None and self._av_frame.key_frame)
+
+    @property
     def width(self) -> int:
         return int(self.gray.shape[1])
 

@@ -14,7 +14,8 @@ class H264Writer:
     """Write I420 frames to an MP4 file; frame i has presentation time i / fps.
 
     ``threads`` is the encoder's thread count (0 lets x264 choose, 1 keeps it on one
-    core for benchmarks).
+    core for benchmarks). ``keyint``: frames from one key frame to the next (None:
+    x264's default of 250; IP cameras commonly send one every one or two seconds).
     """
 
     def __init__(
@@ -26,6 +27,7 @@ class H264Writer:
         crf: int = 26,
         preset: str = "veryfast",
         threads: int = 0,
+        keyint: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.width, self.height = width, height
@@ -36,6 +38,8 @@ class H264Writer:
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"crf": str(crf), "preset": preset}
         self._stream.codec_context.thread_count = threads
+        if keyint is not None:
+            self._stream.codec_context.gop_size = keyint
         self._frame_time_base = 1 / rate
         self._count = 0
 
