@@ -140,13 +140,14 @@ class MotionDetector:
             self._background_u8 = cv2.convertScaleAbs(self._background)
             lit = self._lit_background(roi)
             signed_mean, changed_abs = self.difference(roi, lit)
-        restarted = self._thresh is None and self._thresh_changed is not None
-        if restarted and self._changed_share(changed_abs) > self.disturbed_share:
-            # The background restarted (see below) on a frame the view has moved on from
-            # already: a shaken camera swinging on. Noise levels taken now would be that
-            # swing's, high enough to leave motion deaf for seconds; start again from here.
-            self._restart(roi)
-            return MotionResult([], disturbed=True, changed_share=1.0)
+        if self._thresh is None and self._thresh_changed is not None:
+            share = self._changed_share(changed_abs)
+            if share > self.disturbed_share:
+                # The background restarted (see below) on a frame the view has moved on
+                # from already: a shaken camera swinging on. Noise levels taken now would be
+                # that swing's, high enough to leave motion deaf for seconds; start again here.
+                self._restart(roi)
+                return MotionResult([], disturbed=True, changed_share=share)
         # Per-tile noise level: the tile's mean of the (signed-mean) difference, estimated
         # on every 4th pixel and refreshed every few frames (noise changes slowly; a
         # sudden global change is caught by the changed share below). Smooth
