@@ -18,6 +18,7 @@ from edge.events.event import Event, Origin
 from edge.geometry.facade import Facade
 from edge.motion.detector import MotionDetector
 from edge.motion.region import watched_region
+from edge.physics.polyfit import fit_poly
 from edge.physics.trajectory import G_MPS2, PhysicsRules, Verdict, judge_trajectory
 from edge.sources.frame import Frame
 from edge.tracking.fall_search import FallSearch
@@ -66,6 +67,8 @@ PIECE_MIN_POINTS = 5
 PIECE_MIN_DESCENT_PX = 8.0
 PIECE_GATE_PX = 15.0
 PIECE_GATE_SPEED_SHARE = 0.5
+PIECE_FIT_POINTS = 25  # the latest sightings of a piece that its curve is fitted through...
+PIECE_CURVE_MIN_POINTS = 8  # ...once it has this many
 
 
 @dataclass
@@ -305,9 +308,11 @@ class DetectionPipeline:
             before = piece.head(n)
             if track.y_px[0] < before.y_px[-1]:
                 continue  # a fall goes on down
-            pred, vel = before.predict(t0)
             gap_s = t0 - before.t_s[-1]
-            if np.hypot(*(pred - first)) > PIECE_GATE_PX + PIECE_GATE_SPEED_SHARE * np.hypot(*vel) * gap_s:
+            if not any(
+                np.hypot(*(pred - first)) <= PIECE_GATE_PX + PIECE_GATE_SPEED_SHARE * np.hypot(*vel) * gap_s
+                for pred, vel in _piece_predictions(before, t0)
+            ):
                 continue
             track.prepend(before)
             event = self._judge(track, now_s)
@@ -412,6 +417,26 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
+
+
+def _piece_predictions(piece: Track, t_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Where a lost piece of a fall leads at ``t_s``: (x, y) px and velocity px/s.
+
+    The track's own prediction follows only its latest points, and curves only where
+    they demand it: a fall's early sightings, slow and still speeding up, predict it
+    well over a frame or two and far too short over the half second a canopy hides it.
+    A quadratic through the piece's latest PIECE_FIT_POINTS sightings keeps the
+    acceleration they showed; it is tried too when the piece sped up downwards.
+    """
+    out = [piece.predict(t_s)]
+    n = min(len(piece), PIECE_FIT_POINTS)
+    if n >= PIECE_CURVE_MIN_POINTS:
+        t = np.asarray(piece.t_s[-n:]) - piece.t_s[-1]
+        coeffs, _ = fit_poly(t, np.column_stack([piece.x_px[-n:], piece.y_px[-n:]]), 2)
+        if coeffs[0, 1] > 0:
+            dt = t_s - piece.t_s[-1]
+            out.append((coeffs[0] * dt * dt + coeffs[1] * dt + coeffs[2], 2 * coeffs[0] * dt + coeffs[1]))
+    return out
 
 
 def _descends(track: Track) -> bool:
