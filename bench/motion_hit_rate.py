@@ -8,7 +8,15 @@ the full threshold)? One throw is tens of frames, so a change of a point or two 
 seen on a single folder. Also printed: candidates per frame (clutter) and frames motion
 could not look at (shake, exposure steps), so that a gain bought with noise shows.
 
+How visible each object is at all: the share of its frames in which the motion signal
+within that distance reaches half the threshold, the level at which a fall already
+followed is looked for (``FrameSignal.look``). With ``--report`` (the JSON of
+``fallwatch eval`` on the same folders) recall is split by that share: a throw whose
+signal reaches half the threshold in only a third of its frames is beyond what following
+candidates can find, and recall there measures the video, not the tracker.
+
     .venv/bin/python bench/motion_hit_rate.py out/eval-20261201 out/eval-20261203 --jobs 2
+    .venv/bin/python bench/motion_hit_rate.py out/eval-20261201 --report out/eval-20261201/report.json
 
 Compare with another version by putting its code first on the path (a git worktree of
 it; this script and this checkout's virtual environment):
@@ -29,9 +37,12 @@ from typing import Any
 from edge.config.camera import load_camera_config
 from edge.motion.detector import MotionDetector
 from edge.motion.region import watched_region
+from edge.motion.signal import FrameSignal
 from edge.sources.video_file import VideoFileSource
 
 MIN_SIZE_PX = 2.0
+VISIBLE_SHARE = 0.5  # of the threshold: where a followed fall is looked for below it
+VISIBILITY_BANDS = (0.0, 0.4, 0.6, 0.8)  # lower edges of the recall split by visible share
 
 
 def scene_hits(truth_path: Path) -> dict[str, Any]:
@@ -46,7 +57,7 @@ def scene_hits(truth_path: Path) -> dict[str, Any]:
         for (t_s, x_px, y_px), visible in zip(throw["trajectory"], throw["visible"], strict=False):
             if visible:
                 wanted[round(t_s, 2)].append((throw["id"], x_px, y_px, near_px))
-    throws = {t["id"]: {"kind": t["kind"], "frames": 0, "any": 0, "strong": 0} for t in truth["throws"]}
+    throws = {t["id"]: {"kind": t["kind"], "frames": 0, "any": 0, "strong": 0, "visible": 0} for t in truth["throws"]}
     detector: MotionDetector | None = None
     candidates = blind = frames = 0
     for frame in VideoFileSource(Path(str(config.source))):
@@ -63,10 +74,47 @@ def scene_hits(truth_path: Path) -> dict[str, Any]:
             row["frames"] += 1
             row["any"] += bool(near)
             row["strong"] += any(c.strong for c in near)
+            row["visible"] += result.signal is not None and _signal_reaches(result.signal, x_px, y_px, near_px)
     return {
         "scene": truth["scene_id"], "lighting": truth["lighting"], "throws": throws,
         "frames": frames, "candidates": candidates, "blind": blind,
     }
+
+
+def _signal_reaches(signal: FrameSignal, x_px: float, y_px: float, near_px: float) -> bool:
+    """Does the signal within ``near_px`` (a square) of the image point reach VISIBLE_SHARE of its threshold?"""
+    ox, oy = signal.offset_px
+    h, w = signal.signal.shape
+    x0, x1 = max(0, round(x_px - ox - near_px)), min(w, round(x_px - ox + near_px) + 1)
+    y0, y1 = max(0, round(y_px - oy - near_px)), min(h, round(y_px - oy + near_px) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return False
+    win = (slice(y0, y1), slice(x0, x1))
+    reach = (signal.signal[win] >= VISIBLE_SHARE * signal.threshold[win]) & (signal.mask[win] > 0)
+    return bool(reach.any())
+
+
+def recall_by_visibility(scenes: list[dict[str, Any]], report: dict[str, Any]) -> list[str]:
+    """Recall of the >= MIN_SIZE_PX throws of ``fallwatch eval``'s report, by kind and by the
+    share of their frames in which the signal reaches VISIBLE_SHARE of the threshold."""
+    found = {(f["scene"], f["throw"]) for f in report["found"]}
+    bands: dict[tuple[str, int], list[bool]] = defaultdict(list)
+    for s in scenes:
+        for throw_id, row in s["throws"].items():
+            if not row["frames"]:
+                continue
+            share = row["visible"] / row["frames"]
+            band = max(i for i, edge in enumerate(VISIBILITY_BANDS) if share >= edge)
+            bands[(row["kind"], band)].append((s["scene"], throw_id) in found)
+    lines = [f"recall by the share of frames where the signal reaches {VISIBLE_SHARE:.0%} of the threshold:"]
+    for kind in ("compact", "light"):
+        cells = []
+        for i, edge in enumerate(VISIBILITY_BANDS):
+            hits = bands.get((kind, i), [])
+            upper = f"{VISIBILITY_BANDS[i + 1]:.0%}" if i + 1 < len(VISIBILITY_BANDS) else "100%"
+            cells.append(f"{edge:.0%}-{upper}: {sum(hits)} of {len(hits)}")
+        lines.append(f"{kind:>8}: " + ", ".join(cells))
+    return lines
 
 
 def summary(scenes: list[dict[str, Any]]) -> list[str]:
@@ -81,7 +129,9 @@ def summary(scenes: list[dict[str, Any]]) -> list[str]:
         n = sum(r["frames"] for r in rows)
         if n:
             hit, strong = sum(r["any"] for r in rows) / n, sum(r["strong"] for r in rows) / n
-            lines.append(f"{name:>8}: {n:5d} frames; a candidate at the object {hit:6.1%}, a strong one {strong:6.1%}")
+            visible = sum(r["visible"] for r in rows) / n
+            lines.append(f"{name:>8}: {n:5d} frames; a candidate at the object {hit:6.1%}, a strong one {strong:6.1%}; "
+                         f"signal at {VISIBLE_SHARE:.0%} of the threshold {visible:6.1%}")
     frames = sum(s["frames"] for s in scenes)
     lines.append(f"clutter: {sum(s['candidates'] for s in scenes) / max(frames, 1):.1f} candidates per frame; "
                  f"{sum(s['blind'] for s in scenes)} of {frames} frames not searched (shake, exposure steps)")
@@ -93,13 +143,18 @@ def main() -> int:
     parser.add_argument("dirs", nargs="+", type=Path, help="folders written by `fallwatch synth`")
     parser.add_argument("--jobs", type=int, default=1, help="scenes measured in parallel")
     parser.add_argument("--json", type=Path, help="also write the per-scene counts here")
+    parser.add_argument("--report", type=Path, help="JSON of `fallwatch eval` on the one folder: recall by visibility")
     args = parser.parse_args()
     paths = sorted(p for d in args.dirs for p in d.glob("scene_*.json"))
     if not paths:
         parser.error("no scene_*.json in the given folders")
+    if args.report and len(args.dirs) != 1:
+        parser.error("--report goes with one folder: `fallwatch eval` reports on one")
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         scenes = list(pool.map(scene_hits, paths))
     print("\n".join(summary(scenes)))
+    if args.report:
+        print("\n".join(recall_by_visibility(scenes, json.loads(args.report.read_text()))))
     if args.json:
         args.json.write_text(json.dumps(scenes, indent=1) + "\n")
     return 0
