@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # False alarms on an hour of distractor-only video (the target: <= 1 per hour of
 # distractor-heavy video): 300 scenes of 12 s, a third each at 1280x720, 1920x1080 and
-# 2560x1440, every one with 2-5 distractors (birds, leaves, rain, insects, laundry,
+# 2560x1440, every one with 2-5 distractors (birds, leaves, rain, insects, laundry, curtains,
 # window lights, cloud shadows, shake, IR switches, trees) and no throw. Use a seed
 # never tuned on. Prints the eval table; the JSON report lands next to the scenes.
-# Synthesis takes about an hour on one core, the evaluation ~10 min with JOBS=2.
+# Synthesis takes about an hour and a half on one core, the evaluation ~15 min with JOBS=2.
 #
 #   bash bench/false_alarms.sh [SEED] [OUTDIR]
 set -euo pipefail

@@ -11,7 +11,7 @@ could not look at (shake, exposure steps), so that a gain bought with noise show
 How visible each object is at all: the share of its frames in which the motion signal
 within that distance reaches half the threshold, the level at which a fall already
 followed is looked for (``FrameSignal.look``). With ``--report`` (the JSON of
-``fallwatch eval`` on the same folders) recall is split by that share: a throw whose
+``fallwatch eval`` on the same folder) recall is split by that share: a throw whose
 signal reaches half the threshold in only a third of its frames is beyond what following
 candidates can find, and recall there measures the video, not the tracker.
 
