@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edge.config.camera import DetectionConfig
 from edge.physics.trajectory import G_MPS2, PhysicsRules, judge_trajectory
 
 FPS = 25.0
@@ -282,6 +283,26 @@ def test_an_insect_weaving_down_past_the_lens_gives_no_early_alarm() -> None:
     verdict = judge_trajectory(t, noisy(weaving, px=0.3), M_PER_PX, EARLY_RULES, **kwargs)
     assert not verdict.is_throw
     assert "fallen far enough" in verdict.reason
+
+@pytest.mark.parametrize("early", [False, True])
+def test_a_path_that_speeds_up_at_twice_g_is_no_fall(early: bool) -> None:
+    """Nothing dropped or thrown speeds up faster than gravity; an insect darting down
+    past the lens can (on an hour of synthesized distractor video, two alarmed at 2.1
+    and 2.2 g). The camera config's default limit leaves room for noise and for
+    perspective (an object off the facade's plane), not for a dive at 2 g."""
+    max_accel = DetectionConfig().max_accel_mps2
+    rules = EARLY_RULES if early else RULES
+    rules = PhysicsRules(min_descent_m=rules.min_descent_m, early_descent_m=rules.early_descent_m,
+                         max_accel_mps2=max_accel)
+    t = np.arange(0.0, 0.8 if early else 1.2, 1.0 / FPS)
+    area, contrast, strong = _appearance(len(t))
+    kwargs = {"area_px": area, "contrast": contrast, "strong": strong}
+    for g_share, passes in ((1.0, True), (2.0, False)):
+        xy = np.column_stack([np.full(len(t), 2.0), 40.0 - 0.5 * g_share * G_MPS2 * t * t])
+        verdict = judge_trajectory(t, noisy(xy, px=0.3), M_PER_PX, rules, **kwargs)
+        assert verdict.is_throw == passes, (g_share, verdict.reason)
+    assert "acceleration" in verdict.reason
+
 
 def test_an_early_alarm_needs_its_descent_in_clear_sightings() -> None:
     """The same fall, but beyond its first 1.2 m only faint blobs continue the track

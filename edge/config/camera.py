@@ -130,7 +130,11 @@ class DetectionConfig(_Strict):
         default=2.0, ge=0.5, le=9.0, description="Smallest fitted downward acceleration (drag allowed)."
     )
     max_accel_mps2: float = Field(
-        default=22.0, ge=12.0, le=60.0, description="Largest fitted downward acceleration (faster is not a fall)."
+        default=16.0,
+        ge=12.0,
+        le=60.0,
+        description="Largest fitted downward acceleration (faster is not a fall: nothing dropped speeds up "
+        "faster than g; the margin is for noise and for objects off the facade's plane).",
     )
     max_gap_frames: int = Field(
         default=6, ge=0, le=50, description="Frames a track may go unseen (balconies, canopies)."

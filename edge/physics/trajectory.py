@@ -38,7 +38,7 @@ class PhysicsRules:
     early_max_misfit_px: float = 3.0
     early_misfit_look_s: float = 1.0
     min_accel_mps2: float = 3.0
-    max_accel_mps2: float = 22.0
+    max_accel_mps2: float = 16.0  # g plus room for noise and perspective; an insect diving past the lens exceeds it
     min_points: int = 8
     max_area_spread: float = 25.0
     min_duration_s: float = 0.2
