@@ -284,6 +284,7 @@ def test_an_insect_weaving_down_past_the_lens_gives_no_early_alarm() -> None:
     assert not verdict.is_throw
     assert "fallen far enough" in verdict.reason
 
+
 @pytest.mark.parametrize("early", [False, True])
 def test_a_path_that_speeds_up_at_twice_g_is_no_fall(early: bool) -> None:
     """Nothing dropped or thrown speeds up faster than gravity; an insect darting down
