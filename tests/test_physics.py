@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -291,10 +293,7 @@ def test_a_path_that_speeds_up_at_twice_g_is_no_fall(early: bool) -> None:
     past the lens can (on an hour of synthesized distractor video, two alarmed at 2.1
     and 2.2 g). The camera config's default limit leaves room for noise and for
     perspective (an object off the facade's plane), not for a dive at 2 g."""
-    max_accel = DetectionConfig().max_accel_mps2
-    rules = EARLY_RULES if early else RULES
-    rules = PhysicsRules(min_descent_m=rules.min_descent_m, early_descent_m=rules.early_descent_m,
-                         max_accel_mps2=max_accel)
+    rules = replace(EARLY_RULES if early else RULES, max_accel_mps2=DetectionConfig().max_accel_mps2)
     t = np.arange(0.0, 0.8 if early else 1.2, 1.0 / FPS)
     area, contrast, strong = _appearance(len(t))
     kwargs = {"area_px": area, "contrast": contrast, "strong": strong}
