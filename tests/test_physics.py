@@ -246,6 +246,31 @@ def test_a_few_sightings_of_a_far_bigger_blob_are_left_out_but_many_reject_the_t
     assert "size varies" in verdict.reason
 
 
+def test_a_track_whose_blob_changes_width_several_fold_is_two_things() -> None:
+    """Motion blur stretches a falling blob down the image, not across it. A faint
+    narrow blob (4 px) that an insect near the lens (28 px wide) then passes through is
+    two things, even where the areas would pass for blur growing; one or two sightings
+    of another width are left out like any sighting off the path."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t), area=12.0)
+    width = np.where(np.arange(len(t)) % 2 == 0, 4, 8)  # a 4-8 px object on the 4-px grid
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong, width_px=width
+    )
+    assert verdict.is_throw, verdict.reason
+    width[[10, 25]] = 32
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong, width_px=width
+    )
+    assert verdict.is_throw, verdict.reason
+    width[: len(t) // 2], width[len(t) // 2 :] = 4, 28
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong, width_px=width
+    )
+    assert not verdict.is_throw
+    assert "size varies" in verdict.reason
+
+
 def test_an_object_brighter_than_the_windows_and_darker_than_the_walls_passes() -> None:
     """A grey shoe falling past floor after floor is brighter than each dark window it
     crosses and darker than the wall between: the sign of its contrast flips every

@@ -41,6 +41,9 @@ class PhysicsRules:
     max_accel_mps2: float = 16.0  # g plus room for noise and perspective; an insect diving past the lens exceeds it
     min_points: int = 8
     max_area_spread: float = 25.0
+    # Motion blur draws a falling blob out along its path, down the image, not across
+    # it: tumbling and the motion grid's 4-px cells change its width a few-fold at most.
+    max_width_spread: float = 4.0
     min_duration_s: float = 0.2
     min_seen_share: float = 0.45
     early_window_s: float = 0.6
@@ -141,6 +144,7 @@ def judge_trajectory(
     contrast: np.ndarray | None = None,
     strong: np.ndarray | None = None,
     probed: np.ndarray | None = None,
+    width_px: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
@@ -149,7 +153,8 @@ def judge_trajectory(
     interval (default: the smallest step between sightings). ``area_px`` are the
     blob areas of the sightings and ``contrast`` their mean grey-level difference
     against the background (sign = brighter or darker), and ``strong`` whether each
-    crossed the full motion threshold, when known. ``probed`` marks sightings found
+    crossed the full motion threshold, and ``width_px`` their extent across the
+    image, when known. ``probed`` marks sightings found
     below the threshold where the fall was predicted: they count for where the object
     was and that it was seen, but say nothing of its size, contrast or clarity.
     """
@@ -176,10 +181,15 @@ def judge_trajectory(
         # 2-px object) and are left out like any sighting off the path; many are
         # a chain of different things.
         median_area = max(1.0, float(np.median(area_px[blob])))
-        sized = (area_px <= rules.max_area_spread * median_area) | ~blob
-        if sized[blob].mean() < 1.0 - rules.max_outlier_share or sized.sum() < rules.min_points:
-            spread = float(np.max(area_px[blob])) / median_area
-            return Verdict(False, f"blob size varies {spread:.0f}-fold")
+        sized &= (area_px <= rules.max_area_spread * median_area) | ~blob
+    if width_px is not None and (widths := width_px[blob & (width_px > 0)]).size:
+        # The same across the path: a faint blob strung to an insect near the lens is
+        # a fraction of its width, however its area compares.
+        median_width = float(np.median(widths))
+        ratio = np.maximum(width_px / median_width, median_width / np.maximum(width_px, 1))
+        sized &= (ratio < rules.max_width_spread) | ~blob | (width_px <= 0)
+    if sized[blob].mean() < 1.0 - rules.max_outlier_share or sized.sum() < rules.min_points:
+        return Verdict(False, f"blob size varies: {int((~sized).sum())} of {n} sightings far off the usual size")
 
     descent_m = float(y_m[0] - y_m.min())
     if descent_m < min(rules.min_descent_m, rules.early_descent_m) * 0.9:

@@ -26,6 +26,7 @@ class Track:
     x_px: list[float] = field(default_factory=list)
     y_px: list[float] = field(default_factory=list)
     area_px: list[int] = field(default_factory=list)
+    width_px: list[int] = field(default_factory=list)  # blob extent across the image (see Candidate)
     contrast: list[float] = field(default_factory=list)
     strong: list[bool] = field(default_factory=list)
     probed: list[bool] = field(default_factory=list)  # looked for below threshold (see FrameSignal)
@@ -45,6 +46,7 @@ class Track:
         self.x_px.append(c.x_px)
         self.y_px.append(c.y_px)
         self.area_px.append(c.area_px)
+        self.width_px.append(c.width_px)
         self.contrast.append(c.contrast)
         self.strong.append(c.strong)
         self.probed.append(c.probed)
@@ -57,6 +59,7 @@ class Track:
         self.x_px[:0] = earlier.x_px
         self.y_px[:0] = earlier.y_px
         self.area_px[:0] = earlier.area_px
+        self.width_px[:0] = earlier.width_px
         self.contrast[:0] = earlier.contrast
         self.strong[:0] = earlier.strong
         self.probed[:0] = earlier.probed
@@ -73,7 +76,9 @@ class Track:
 
     def drop_front(self, n: int) -> None:
         """Drop the first ``n`` points."""
-        for series in (self.t_s, self.x_px, self.y_px, self.area_px, self.contrast, self.strong, self.probed):
+        for series in (
+            self.t_s, self.x_px, self.y_px, self.area_px, self.width_px, self.contrast, self.strong, self.probed
+        ):
             del series[:n]
         self._motion = None
 
@@ -88,8 +93,8 @@ class Track:
     def _copy(self, part: slice) -> Track:
         return Track(
             track_id=self.track_id, t_s=self.t_s[part], x_px=self.x_px[part], y_px=self.y_px[part],
-            area_px=self.area_px[part], contrast=self.contrast[part], strong=self.strong[part],
-            probed=self.probed[part],
+            area_px=self.area_px[part], width_px=self.width_px[part], contrast=self.contrast[part],
+            strong=self.strong[part], probed=self.probed[part],
         )
 
     @property
