@@ -247,6 +247,7 @@ class DetectionPipeline:
         y_m = xy_m[:, 1]
         area_px, contrast, strong = np.asarray(track.area_px), np.asarray(track.contrast), np.asarray(track.strong)
         probed, width_px = np.asarray(track.probed, bool), np.asarray(track.width_px)
+        sharpness = np.asarray(track.edge_sharpness, np.float64)
         need_m = 0.9 * min(rules.min_descent_m, rules.early_descent_m)
         recent = np.nonzero(t_s >= t_s[-1] - SEGMENT_WINDOW_S)[0]
         starts = {0, int(recent[np.argmax(y_m[recent])])}
@@ -261,7 +262,7 @@ class DetectionPipeline:
             verdict = judge_trajectory(
                 t_s[seg], xy_m[seg], facade.metres_per_pixel(float(mid[0]), float(mid[1])), rules,
                 frame_s=1.0 / self.fps, area_px=area_px[seg], contrast=contrast[seg],
-                strong=strong[seg], probed=probed[seg], width_px=width_px[seg],
+                strong=strong[seg], probed=probed[seg], width_px=width_px[seg], edge_sharpness=sharpness[seg],
             )
             if verdict.is_throw:
                 return verdict, start

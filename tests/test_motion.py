@@ -12,8 +12,10 @@ from scenes import FPS, falling, flat_config, frames, metres_to_px
 from edge.motion.detector import MotionDetector
 from edge.motion.difference import OnnxDifference, OpenCVDifference, build_difference_model
 from edge.motion.region import watched_region
+from edge.motion.sharpness import edge_sharpness
 from edge.sources.video_file import VideoFileSource
 from edge.synth.encode import H264Writer
+from edge.synth.splat import blob_alpha
 
 
 def _detector(backend: str = "opencv") -> MotionDetector:
@@ -282,3 +284,35 @@ def test_an_h264_key_frame_leaves_motion_watching(tmp_path: Path) -> None:
     assert keys == 9
     assert np.mean(after_key) >= 0.9 * np.mean(late)
     assert np.mean(after_key) >= 0.65
+
+
+def test_edge_sharpness_is_the_steepest_side_step_over_the_peak() -> None:
+    step = np.tile(np.r_[np.zeros(3), np.full(10, 40.0), np.zeros(3)], (6, 1))
+    ramp = np.tile(np.r_[np.zeros(2), np.linspace(0, 40, 6), np.full(4, 40.0), np.linspace(40, 0, 6), 0], (6, 1))
+    assert edge_sharpness(step) == pytest.approx(1.0)
+    assert edge_sharpness(ramp) == pytest.approx(0.2)
+    assert edge_sharpness(-step) is None
+
+
+@pytest.mark.parametrize(("edge_px", "in_focus"), [(1.0, True), (6.0, False)])
+def test_a_blob_out_of_focus_has_soft_edges_and_one_in_focus_steep_ones(edge_px: float, in_focus: bool) -> None:
+    """A 16-px disc moving down the facade, drawn in focus (an edge 1 px wide) or as far
+    out of focus as an insect near the lens (6 px)."""
+
+    def disc(img: np.ndarray, t_s: float) -> None:
+        if t_s < 0.4:
+            return
+        centre = np.array([[320.0, 100.0 + 60.0 * (t_s - 0.4)]])
+        alpha, x0, y0 = blob_alpha(centre, np.array([[8.0, 8.0]]), np.zeros(1), edge_px)
+        img[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] -= 60.0 * alpha
+
+    det = _detector()
+    measured = [
+        c.edge_sharpness
+        for f in frames(30, disc)
+        for c in det.process(f.gray).candidates
+        if c.edge_sharpness is not None
+    ]
+    assert len(measured) >= 10
+    median = float(np.median(measured))
+    assert median >= 0.45 if in_focus else median <= 0.3

@@ -271,6 +271,30 @@ def test_a_track_whose_blob_changes_width_several_fold_is_two_things() -> None:
     assert "size varies" in verdict.reason
 
 
+def test_a_fall_of_a_blob_with_blurred_edges_is_an_insect_near_the_lens() -> None:
+    """However well it falls, a blob whose edges ramp over several px is out of focus,
+    so nowhere near the facade; sightings too narrow to measure say nothing."""
+    t, xy = fall_with_drag(40.0, 0.0, 30.0, 1.6)
+    area, contrast, strong = _appearance(len(t))
+    sharpness = np.full(len(t), 0.6)
+    sharpness[::3] = np.nan
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong, edge_sharpness=sharpness
+    )
+    assert verdict.is_throw, verdict.reason
+    sharpness[~np.isnan(sharpness)] = 0.25
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong, edge_sharpness=sharpness
+    )
+    assert not verdict.is_throw
+    assert "out of focus" in verdict.reason
+    verdict = judge_trajectory(
+        t, noisy(xy), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong,
+        edge_sharpness=np.full(len(t), np.nan),
+    )
+    assert verdict.is_throw, verdict.reason
+
+
 def test_an_object_brighter_than_the_windows_and_darker_than_the_walls_passes() -> None:
     """A grey shoe falling past floor after floor is brighter than each dark window it
     crosses and darker than the wall between: the sign of its contrast flips every

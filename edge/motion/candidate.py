@@ -26,6 +26,9 @@ class Candidate:
     # Found by looking below the threshold where a followed fall had to be
     # (``FrameSignal.look``): evidence of position, not of a clear object.
     probed: bool = False
+    # Steepest step of its left and right edges as a share of its contrast (see
+    # edge.motion.sharpness); None where the blob is too narrow to say.
+    edge_sharpness: float | None = None
 
     @property
     def may_start_track(self) -> bool:

@@ -44,6 +44,12 @@ class PhysicsRules:
     # Motion blur draws a falling blob out along its path, down the image, not across
     # it: tumbling and the motion grid's 4-px cells change its width a few-fold at most.
     max_width_spread: float = 4.0
+    # An insect near the lens is far out of focus: its edges ramp over several px, while
+    # a thrown object on the facade keeps steep left and right edges (see
+    # edge.motion.sharpness). Judged on the median of the wide sightings, when there
+    # are enough of them.
+    min_edge_sharpness: float = 0.33
+    min_sharpness_sightings: int = 4
     min_duration_s: float = 0.2
     min_seen_share: float = 0.45
     early_window_s: float = 0.6
@@ -145,6 +151,7 @@ def judge_trajectory(
     strong: np.ndarray | None = None,
     probed: np.ndarray | None = None,
     width_px: np.ndarray | None = None,
+    edge_sharpness: np.ndarray | None = None,
 ) -> Verdict:
     """Judge a track given its times (N,) and facade positions (N, 2) in metres.
 
@@ -153,8 +160,9 @@ def judge_trajectory(
     interval (default: the smallest step between sightings). ``area_px`` are the
     blob areas of the sightings and ``contrast`` their mean grey-level difference
     against the background (sign = brighter or darker), and ``strong`` whether each
-    crossed the full motion threshold, and ``width_px`` their extent across the
-    image, when known. ``probed`` marks sightings found
+    crossed the full motion threshold, ``width_px`` their extent across the image
+    and ``edge_sharpness`` how steep their side edges are (NaN where too narrow to
+    say), when known. ``probed`` marks sightings found
     below the threshold where the fall was predicted: they count for where the object
     was and that it was seen, but say nothing of its size, contrast or clarity.
     """
@@ -220,6 +228,13 @@ def judge_trajectory(
         size_m = float(np.sqrt(np.median(area_px[blob]))) * m_per_px
         if size_m > rules.max_size_m:
             return Verdict(False, f"{size_m:.1f} m across: too big for a thrown object", descent_m=descent_m)
+    if edge_sharpness is not None:
+        sharp = edge_sharpness[keep][blob]
+        sharp = sharp[~np.isnan(sharp)]
+        median = float(np.median(sharp)) if len(sharp) >= rules.min_sharpness_sightings else np.inf
+        if median < rules.min_edge_sharpness:
+            return Verdict(False, f"out of focus (edge sharpness {median:.2f}), like an insect near the lens",
+                           descent_m=descent_m)
     n = len(tau)
     # Smoothness: a cubic in time follows ballistic and drag-limited falls alike; a
     # flapping bird, a swaying leaf or an insect leaves a large misfit.

@@ -405,6 +405,7 @@ def _candidate_of(track: Track, i: int) -> Candidate:
     return Candidate(
         x_px=track.x_px[i], y_px=track.y_px[i], area_px=track.area_px[i], width_px=track.width_px[i], height_px=0,
         contrast=track.contrast[i], strong=track.strong[i], probed=track.probed[i],
+        edge_sharpness=track.edge_sharpness[i],
     )
 
 

@@ -27,6 +27,7 @@ class Track:
     y_px: list[float] = field(default_factory=list)
     area_px: list[int] = field(default_factory=list)
     width_px: list[int] = field(default_factory=list)  # blob extent across the image (see Candidate)
+    edge_sharpness: list[float | None] = field(default_factory=list)  # None: not measured (see Candidate)
     contrast: list[float] = field(default_factory=list)
     strong: list[bool] = field(default_factory=list)
     probed: list[bool] = field(default_factory=list)  # looked for below threshold (see FrameSignal)
@@ -47,6 +48,7 @@ class Track:
         self.y_px.append(c.y_px)
         self.area_px.append(c.area_px)
         self.width_px.append(c.width_px)
+        self.edge_sharpness.append(c.edge_sharpness)
         self.contrast.append(c.contrast)
         self.strong.append(c.strong)
         self.probed.append(c.probed)
@@ -60,6 +62,7 @@ class Track:
         self.y_px[:0] = earlier.y_px
         self.area_px[:0] = earlier.area_px
         self.width_px[:0] = earlier.width_px
+        self.edge_sharpness[:0] = earlier.edge_sharpness
         self.contrast[:0] = earlier.contrast
         self.strong[:0] = earlier.strong
         self.probed[:0] = earlier.probed
@@ -77,7 +80,8 @@ class Track:
     def drop_front(self, n: int) -> None:
         """Drop the first ``n`` points."""
         for series in (
-            self.t_s, self.x_px, self.y_px, self.area_px, self.width_px, self.contrast, self.strong, self.probed
+            self.t_s, self.x_px, self.y_px, self.area_px, self.width_px, self.edge_sharpness, self.contrast,
+            self.strong, self.probed,
         ):
             del series[:n]
         self._motion = None
@@ -93,7 +97,8 @@ class Track:
     def _copy(self, part: slice) -> Track:
         return Track(
             track_id=self.track_id, t_s=self.t_s[part], x_px=self.x_px[part], y_px=self.y_px[part],
-            area_px=self.area_px[part], width_px=self.width_px[part], contrast=self.contrast[part],
+            area_px=self.area_px[part], width_px=self.width_px[part], edge_sharpness=self.edge_sharpness[part],
+            contrast=self.contrast[part],
             strong=self.strong[part], probed=self.probed[part],
         )
 
