@@ -21,7 +21,7 @@ from edge.motion.candidate import Candidate
 from edge.motion.difference import DifferenceStage, difference_stage
 from edge.motion.light import light_change
 from edge.motion.region import Region
-from edge.motion.sharpness import MARGIN_PX, MIN_WIDTH_PX, edge_sharpness
+from edge.motion.sharpness import MARGIN_PX, MAX_WIDTH_PX, MIN_WIDTH_PX, edge_sharpness, measured_rows
 from edge.motion.signal import FrameSignal
 
 POOL = 4  # mask pooling factor used to find blobs
@@ -286,14 +286,12 @@ class MotionDetector:
             x, y = float(cx[k] / total[k]), float(cy[k] / total[k])
             width_px = int(stats[k, cv2.CC_STAT_WIDTH]) * POOL
             sharpness = None
-            if width_px >= MIN_WIDTH_PX:
+            if MIN_WIDTH_PX <= width_px <= MAX_WIDTH_PX:
                 left, top = int(stats[k, cv2.CC_STAT_LEFT]) * POOL, int(stats[k, cv2.CC_STAT_TOP]) * POOL
-                box = (
-                    slice(top, top + int(stats[k, cv2.CC_STAT_HEIGHT]) * POOL),
-                    slice(max(0, left - MARGIN_PX), left + width_px + MARGIN_PX),
-                )
+                rows = measured_rows(top, min(int(stats[k, cv2.CC_STAT_HEIGHT]) * POOL, roi.shape[0] - top))
+                cols = slice(max(0, left - MARGIN_PX), left + width_px + MARGIN_PX)
                 sign = 1.0 if contrast[k] >= 0 else -1.0
-                sharpness = edge_sharpness(sign * (roi[box].astype(np.float64) - lit[box]))
+                sharpness = edge_sharpness(sign * (roi[rows, cols].astype(np.float64) - lit[rows, cols]))
             out.append(
                 Candidate(
                     x_px=x + ox,

@@ -17,8 +17,17 @@ from __future__ import annotations
 import numpy as np
 
 MIN_WIDTH_PX = 12  # narrower blobs are not measured
+# Wider ones neither: an insect at 1440p is up to ~60 px, and swaying trees make
+# blobs of hundreds, for which the measure would cost a frame's worth of time.
+MAX_WIDTH_PX = 96
 MARGIN_PX = 2  # beside the blob's box, so its edges are inside the patch
+MAX_ROWS = 9  # rows measured, spread evenly over the blob's height
 PLATEAU_SHARE = 0.6  # rows whose peak reaches this share of the blob's peak are measured
+
+
+def measured_rows(top_px: int, height_px: int) -> np.ndarray:
+    """Row indices (full-image px) at which a blob of that extent is measured."""
+    return np.unique(np.linspace(top_px, top_px + height_px - 1, min(height_px, MAX_ROWS)).round().astype(np.intp))
 
 
 def edge_sharpness(signed_diff: np.ndarray) -> float | None:
