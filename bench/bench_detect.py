@@ -35,7 +35,8 @@ class Mog2Motion:
         self.mog = cv2.createBackgroundSubtractorMOG2(history=50, varThreshold=16, detectShadows=False)
         self.mask = region_mask
 
-    def process(self, gray: np.ndarray) -> MotionResult:
+    def process(self, gray: np.ndarray, key_frame: bool = False) -> MotionResult:
+        """The pipeline's call; key frames mean nothing to MOG2, which learns every frame."""
         fg = self.mog.apply(gray)
         fg &= self.mask
         _, _, stats, centroids = cv2.connectedComponentsWithStats(fg, connectivity=8)

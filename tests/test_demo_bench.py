@@ -48,3 +48,14 @@ def test_a_failing_benchmark_is_a_failed_row_and_exit_code_1(
     assert code == 1
     assert "motion_backends: FAILED: unreadable output: no fps line" in capsys.readouterr().out
     assert "opencv ms" in (tmp_path / "bench_motion_backends.log").read_text()  # kept for a look
+
+
+def test_the_detection_benchmark_runs_both_variants_on_one_scene() -> None:
+    """``bench/bench_detect.py`` drives the real pipeline with its motion stage swapped for
+    MOG2: a change to the pipeline's calls must not leave the baseline behind."""
+    done = subprocess.run([sys.executable, str(BENCH / "bench_detect.py"), "--resolution", "640x360",
+                           "--duration", "5"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = run_all.parse_detect(done.stdout)
+    fps = next(r for r in rows if r.measure.startswith("edge detection fps/core 640x360"))
+    assert fps.value > 0 and fps.baseline is not None and fps.baseline > 0
