@@ -5,8 +5,9 @@ way whatever it does. This looks one stage down, frame by frame: for every visib
 frame of every throw of >= 2 px in the synth folders, is there a candidate within
 3 px plus half the object's size of its true position (any candidate, and one over
 the full threshold)? One throw is tens of frames, so a change of a point or two is
-seen on a single folder. Also printed: candidates per frame (clutter) and frames motion
-could not look at (shake, exposure steps), so that a gain bought with noise shows.
+seen on a single folder. Also printed: candidates per frame (clutter, also by lighting)
+and frames motion could not look at (shake, exposure steps), so that a gain bought
+with noise shows.
 
 How visible each object is at all: the share of its frames in which the motion signal
 within that distance reaches half the threshold, the level at which a fall already
@@ -124,6 +125,15 @@ def summary(scenes: list[dict[str, Any]]) -> list[str]:
     frames = sum(s["frames"] for s in scenes)
     lines.append(f"clutter: {sum(s['candidates'] for s in scenes) / max(frames, 1):.1f} candidates per frame; "
                  f"{sum(s['blind'] for s in scenes)} of {frames} frames not searched (shake, exposure steps)")
+    # A change to the thresholds moves clutter by lighting (night noise has another shape
+    # than H.264's in daylight), and a gain at night bought with clutter shows here.
+    by_lighting = []
+    for lighting in ("day", "dusk", "night_ir"):
+        lit = [s for s in scenes if s["lighting"] == lighting]
+        if lit:
+            per_frame = sum(s["candidates"] for s in lit) / max(1, sum(s["frames"] for s in lit))
+            by_lighting.append(f"{lighting} {per_frame:.1f}")
+    lines.append("clutter by lighting (candidates per frame): " + ", ".join(by_lighting))
     return lines
 
 

@@ -59,3 +59,19 @@ def test_the_detection_benchmark_runs_both_variants_on_one_scene() -> None:
     rows = run_all.parse_detect(done.stdout)
     fps = next(r for r in rows if r.measure.startswith("edge detection fps/core 640x360"))
     assert fps.value > 0 and fps.baseline is not None and fps.baseline > 0
+
+
+def test_the_motion_hit_rate_splits_hits_and_clutter_by_lighting() -> None:
+    """``bench/motion_hit_rate.py``'s summary: hit shares over the throws' frames, and
+    candidates per frame over all frames and per lighting."""
+    import motion_hit_rate
+
+    throw = {"kind": "compact", "frames": 10, "any": 7, "strong": 5, "visible": 8}
+    scenes = [
+        {"scene": "a", "lighting": "day", "throws": {"t": throw}, "frames": 100, "candidates": 3000, "blind": 2},
+        {"scene": "b", "lighting": "night_ir", "throws": {}, "frames": 50, "candidates": 500, "blind": 0},
+    ]
+    lines = motion_hit_rate.summary(scenes)
+    assert "10 frames; a candidate at the object  70.0%, a strong one  50.0%" in lines[0]
+    assert lines[-2].startswith("clutter: 23.3 candidates per frame; 2 of 150 frames not searched")
+    assert lines[-1] == "clutter by lighting (candidates per frame): day 30.0, night_ir 10.0"
