@@ -213,6 +213,10 @@ class DetectionPipeline:
             return None
         if self._duplicates_live_event(track):
             track.event_id = "duplicate"
+            # It is on the alarmed object too, and may follow it after that object's own
+            # track is lost: a light object falls for many seconds, and a later track on
+            # it is known by this one.
+            self._followed.append(track)
             return None
         if self._continues_alarmed_fall(track, start, xy_m[start], facade):
             track.event_id = "duplicate"

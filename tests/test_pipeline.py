@@ -284,6 +284,25 @@ def test_a_sheet_seen_in_pieces_is_judged_whole() -> None:
     assert rest.t_s[0] == pytest.approx(0.3) and len(rest) == len(piece) + 26
 
 
+def test_a_slow_fall_followed_by_one_track_after_another_raises_one_alarm() -> None:
+    """A sheet falls for seconds. The alarmed track sees its first second; a second
+    track (a hypothesis) on it too follows it on and is a duplicate that raises nothing;
+    long after the alarm is forgotten a third track takes the sheet over from the
+    second: still the same sheet, known by the second track, not a new alarm."""
+    pipeline = DetectionPipeline(flat_config(), FPS)
+    pipeline._events["alarm"] = _sheet_track(1, 0.32, 1.52)
+    second = _sheet_track(2, 0.32, 3.52)
+    assert pipeline._judge(second, now_s=3.52) is None
+    assert second.event_id == "duplicate"
+    pipeline._events.clear()  # the alarm is forgotten (DUPLICATE_MEMORY_S after its track ended)
+    third = _sheet_track(3, 3.2, 4.52)
+    assert pipeline._duplicates_live_event(third)
+    # Another sheet in the next column is another object.
+    beside = _sheet_track(4, 3.2, 4.52)
+    beside.x_px[:] = [x + 60 for x in beside.x_px]
+    assert not pipeline._duplicates_live_event(beside)
+
+
 def test_pieces_of_different_things_are_not_joined() -> None:
     """A lost piece and a track that starts two columns over, above where the piece
     was lost, or more than a second after it, do not make one fall."""
