@@ -211,18 +211,19 @@ class DetectionPipeline:
         if not verdict.is_throw:
             log.debug("track %d: %s", track.track_id, verdict.reason)
             return None
+        # A track on an object alarmed already raises nothing, and is remembered as on
+        # that object: a light object falls for many seconds, lost and found again, and
+        # a later track on it is known by this one after the alarm's own track is gone.
         if self._duplicates_live_event(track):
+            known: Track | None = track
+        elif self._continues_alarmed_fall(track, start, xy_m[start], facade):
+            # Only the part judged now: the track itself may go on to wander into other things.
+            known = track.since(start)
+        else:
+            known = None
+        if known is not None:
             track.event_id = "duplicate"
-            # It is on the alarmed object too, and may follow it after that object's own
-            # track is lost: a light object falls for many seconds, and a later track on
-            # it is known by this one.
-            self._followed.append(track)
-            return None
-        if self._continues_alarmed_fall(track, start, xy_m[start], facade):
-            track.event_id = "duplicate"
-            # Its own later pieces are the same object too. Only the part judged now
-            # is kept: the track itself may go on to wander into other things.
-            self._followed.append(track.since(start))
+            self._followed.append(known)
             return None
         track.event_start = start
         verifier_score = None
