@@ -59,6 +59,41 @@ def test_light_objects_that_speed_up_from_rest_pass(v_terminal: float) -> None:
     assert verdict.is_throw, verdict.reason
 
 
+def _diving_leaf(v_settle_mps: float, dive_s: float = 0.35, duration_s: float = 3.5) -> tuple[np.ndarray, np.ndarray]:
+    """A leaf that drops edge-on for ``dive_s`` (free fall), then catches the air and
+    slows towards ``v_settle_mps``; sampled at FPS, facade metres (y up)."""
+    dt, t, y, v, next_sample = 1e-3, 0.0, 30.0, 0.0, 0.0
+    out_t, out_y = [], []
+    while t <= duration_s + 1e-9:
+        if t >= next_sample - 1e-12:
+            out_t.append(t)
+            out_y.append(y)
+            next_sample += 1.0 / FPS
+        a = -G_MPS2 if t < dive_s else -G_MPS2 * (1.0 - v * v / v_settle_mps**2)
+        v += a * dt
+        y += v * dt
+        t += dt
+    t_s = np.array(out_t)
+    return t_s, np.column_stack([2 + 0.3 * t_s, np.array(out_y)])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_leaf_blown_down_in_front_of_the_facade_is_rejected(seed: int) -> None:
+    """A leaf settling at 1.7 m/s, 6 m in front of a facade seen from 25 m, falls across
+    it a third faster (2.3 m/s); an edge-on dive first gives it a fall's acceleration.
+    Tissues, the lightest thrown things, settle at 2.5 m/s or faster."""
+    t, xy = _diving_leaf(2.3)
+    verdict = judge_trajectory(t, noisy(xy, px=0.5, seed=seed), M_PER_PX, RULES)
+    assert not verdict.is_throw
+    assert "like a leaf" in verdict.reason
+
+
+def test_the_lightest_tissue_still_falls_fast_enough() -> None:
+    t, xy = fall_with_drag(30.0, 0.0, 2.8, 3.5)
+    verdict = judge_trajectory(t, noisy(xy, px=0.5), M_PER_PX, RULES)
+    assert verdict.is_throw, verdict.reason
+
+
 def test_late_sighting_is_extrapolated_back_towards_the_window() -> None:
     t, xy = fall_with_drag(45.0, 0.0, 1e6, 1.8)
     seen = t >= 0.5  # the first half second is hidden (a canopy, too faint)

@@ -57,8 +57,9 @@ class PhysicsRules:
     max_horizontal_speed_mps: float = 7.0
     min_speed_gain_mps: float = 1.5
     # Leaves and feathers settle at 1-2 m/s; the lightest thrown things (tissues,
-    # bags) fall faster than that once they have fallen two floors.
-    min_fall_speed_mps: float = 2.2
+    # bags) fall at 2.5 m/s or faster once they have fallen two floors. A leaf blown
+    # down in front of the facade, nearer the camera, looks up to a third faster on it.
+    min_fall_speed_mps: float = 2.5
     fast_speed_mps: float = 2.0
     min_fast_points: int = 5
     min_descending_share: float = 0.75
