@@ -123,18 +123,21 @@ def summary(scenes: list[dict[str, Any]]) -> list[str]:
             lines.append(f"{name:>8}: {n:5d} frames; a candidate at the object {hit:6.1%}, a strong one {strong:6.1%}; "
                          f"signal at {VISIBLE_SHARE:.0%} of the threshold {visible:6.1%}")
     frames = sum(s["frames"] for s in scenes)
-    lines.append(f"clutter: {sum(s['candidates'] for s in scenes) / max(frames, 1):.1f} candidates per frame; "
+    lines.append(f"clutter: {_clutter(scenes):.1f} candidates per frame; "
                  f"{sum(s['blind'] for s in scenes)} of {frames} frames not searched (shake, exposure steps)")
     # A change to the thresholds moves clutter by lighting (night noise has another shape
     # than H.264's in daylight), and a gain at night bought with clutter shows here.
     by_lighting = []
     for lighting in ("day", "dusk", "night_ir"):
-        lit = [s for s in scenes if s["lighting"] == lighting]
-        if lit:
-            per_frame = sum(s["candidates"] for s in lit) / max(1, sum(s["frames"] for s in lit))
-            by_lighting.append(f"{lighting} {per_frame:.1f}")
+        if lit := [s for s in scenes if s["lighting"] == lighting]:
+            by_lighting.append(f"{lighting} {_clutter(lit):.1f}")
     lines.append("clutter by lighting (candidates per frame): " + ", ".join(by_lighting))
     return lines
+
+
+def _clutter(scenes: list[dict[str, Any]]) -> float:
+    """Candidates per frame over the scenes' frames."""
+    return sum(s["candidates"] for s in scenes) / max(1, sum(s["frames"] for s in scenes))
 
 
 def main() -> int:
