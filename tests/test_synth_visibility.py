@@ -136,7 +136,8 @@ def _result(scene: str, matches: list[Match], rule: dict | None) -> SceneResult:
     return SceneResult(scene, W, H, 4.0, 1.0, False, matches, [], visibility_rule=rule)
 
 
-RULE = {"min_contrast_grey": 10.0, "max_tree_cover": 0.5, "min_descent_floors": 2.0}
+RULE = {"min_contrast_grey": 10.0, "contrast_in": "encoded video", "max_tree_cover": 0.5, "min_descent_floors": 2.0,
+        "max_gap_s": 0.2}
 
 
 def test_report_gives_recall_on_the_observable_throws() -> None:
@@ -156,7 +157,8 @@ def test_report_gives_recall_on_the_observable_throws() -> None:
     assert report["recall_observable_by_kind_and_size"]["compact >=4px"] == {"recall": 1.0, "n": 2}
     assert [(m["scene"], m["observable"]) for m in report["missed"]] == [("s0", True), ("s0", False)]
     table = format_table(report)
-    heading = "observable throws (seen over >= 2 floors, contrast >= 10, not behind trees, in the watched region)"
+    heading = ("observable throws (seen over >= 2 floors with no gap over 0.2 s, contrast >= 10 in the encoded video, "
+               "not behind trees, in the watched region)")
     assert f"{heading}: 4 of 6" in table
     assert "recall (observable)             75.0%" in table
     # The lines other tools parse are those of the same report without visibility truth.
@@ -215,8 +217,8 @@ def test_a_visible_throw_inside_a_mask_is_not_observable() -> None:
     open_cfg = CameraConfig.model_validate({"camera_id": "c", "source": "x.mp4", "facades": [facade]})
     masked_cfg = CameraConfig.model_validate({"camera_id": "c", "source": "x.mp4", "facades": [facade],
                                               "masks": [[[300, 100], [340, 100], [340, 360], [300, 360]]]})
-    mark_observable(throws[:1], open_cfg, 640, 360, 2.0)
-    mark_observable(throws[1:], masked_cfg, 640, 360, 2.0)
+    mark_observable(throws[:1], open_cfg, 640, 360, RULE, 25.0)
+    mark_observable(throws[1:], masked_cfg, 640, 360, RULE, 25.0)
     assert throws[0]["observable"] and throws[0]["watched_descent_floors"] > 9
     # Only the part above the mask (y < 100, two floors) is watched.
     assert not throws[1]["observable"] and throws[1]["watched_descent_floors"] < 2.0

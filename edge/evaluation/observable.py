@@ -1,9 +1,10 @@
 """Which throws the detector could have caught: visible to the camera and watched.
 
 The synth's truth marks, frame by frame, where a throw is visible (in the image, not
-behind a tree, with some contrast). The camera config decides what is watched: the
-facade polygons minus the masks (installers mask the tree crowns). A throw counts as
-observable when its visible and watched sightings span the alarm rule's descent.
+behind a tree, standing out in the encoded video). The camera config decides what is
+watched: the facade polygons minus the masks (installers mask the tree crowns). A throw
+counts as observable when, within one stretch of visible and watched sightings (gaps up
+to the rule's ``max_gap_s``), it descends the alarm rule's distance.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import numpy as np
 from edge.config.camera import CameraConfig
 from edge.geometry.facade import Facade
 from edge.motion.region import watched_region
+from edge.synth.seen import seen_descent
 
 
 def mark_observable(throws: list[dict[str, Any]], config: CameraConfig, width_px: int, height_px: int,
-                    min_descent_floors: float) -> None:
-    """Set each throw's ``observable`` (in place) from its ``visible`` flags and the config."""
+                    rule: dict[str, Any], fps: float) -> None:
+    """Set each throw's ``observable`` (in place) from its ``visible`` flags, the config
+    and the truth's visibility rule (truths older than ``max_gap_s`` allow any gap)."""
+    max_gap_s = rule.get("max_gap_s")
+    max_gap_frames = round(float(max_gap_s) * fps) if max_gap_s is not None else 1 << 30
     region = watched_region(config, width_px, height_px).mask
     facades = {f.name: Facade(f) for f in config.facades}
     for throw in throws:
@@ -32,9 +37,6 @@ def mark_observable(throws: list[dict[str, Any]], config: CameraConfig, width_px
         watched[inside] = region[yi[inside], xi[inside]] > 0
         seen = watched & np.asarray(throw["visible"], bool)
         facade = facades.get(throw.get("facade", ""), next(iter(facades.values())))
-        floors = 0.0
-        if seen.any():
-            y_m = facade.to_metres(traj[seen, 1:3])[:, 1]
-            floors = float(np.ptp(y_m)) / facade.floor_height_m
+        floors = seen_descent(facade.to_metres(traj[:, 1:3])[:, 1], seen, max_gap_frames) / facade.floor_height_m
         throw["watched_descent_floors"] = round(floors, 3)
-        throw["observable"] = bool(floors >= min_descent_floors)
+        throw["observable"] = bool(floors >= rule["min_descent_floors"])

@@ -209,9 +209,11 @@ def _observable_lines(report: dict[str, Any]) -> list[str]:
     rule = report.get("observable_rule")
     if rule is None:
         return ["observable throws: n/a (this set's ground truth predates visibility truth; re-synthesize it)"]
+    gap = f" with no gap over {rule['max_gap_s']:g} s" if "max_gap_s" in rule else ""
+    where = f" in the {rule['contrast_in']}" if "contrast_in" in rule else ""
     lines = [
-        f"observable throws (seen over >= {rule['min_descent_floors']:g} floors, "
-        f"contrast >= {rule['min_contrast_grey']:g}, not behind trees, in the watched region): "
+        f"observable throws (seen over >= {rule['min_descent_floors']:g} floors{gap}, "
+        f"contrast >= {rule['min_contrast_grey']:g}{where}, not behind trees, in the watched region): "
         f"{report['throws_observable']} of {report['throws']}",
         f"  {'recall (observable)':30s} {_pct(report['recall_observable'])}",
     ]

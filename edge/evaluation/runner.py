@@ -36,7 +36,7 @@ def evaluate_scene(
     events = [e.to_dict() for e in summary.event_list]
     rule = truth.get("visibility_rule")
     if rule is not None:
-        mark_observable(truth["throws"], config, int(truth["width"]), int(truth["height"]), rule["min_descent_floors"])
+        mark_observable(truth["throws"], config, int(truth["width"]), int(truth["height"]), rule, float(truth["fps"]))
     matches, false_alarms = match_events(truth["throws"], events)
     reasons = {}
     if track_log is not None:

@@ -17,7 +17,8 @@ import numpy as np
 from edge.synth.backdrop import Backdrop
 from edge.synth.camera import PinholeCamera
 from edge.synth.lighting import Lighting
-from edge.synth.splat import blob_alpha, composite
+from edge.synth.seen import SpriteTrace
+from edge.synth.splat import blob_alpha, clip_box, composite
 from edge.synth.trees import TreeLayer
 
 
@@ -37,6 +38,10 @@ class FrameCanvas:
     bgr: np.ndarray | None = None  # H x W x 3 uint8 during the BGR stages
     yuv: np.ndarray | None = None  # (H * 3 / 2) x W uint8 I420 during the YUV stages
     trees: TreeLayer | None = None  # in this frame's px, after any sway
+    # Set by the renderer while it draws a throw whose visibility it measures: the
+    # sprites drawn then record the grey levels they change (edge.synth.seen).
+    trace: SpriteTrace | None = None
+    trace_key: int | None = None
 
     @property
     def luma(self) -> np.ndarray:
@@ -90,6 +95,14 @@ def draw_sprite(
     if c[:, 0].max() < -reach or c[:, 0].min() > w + reach or c[:, 1].max() < -reach or c[:, 1].min() > h + reach:
         return
     alpha, x0, y0 = blob_alpha(c, semi_axes_px, angles_rad, edge_px)
+    traced = canvas.trace is not None and canvas.trace_key is not None
+    before = None
+    if traced and (reach_box := clip_box(canvas.bgr.shape, x0, y0, alpha.shape)) is not None:
+        before = canvas.bgr[reach_box[1] : reach_box[3], reach_box[0] : reach_box[2]].copy()
     box = composite(canvas.bgr, alpha, x0, y0, colour_bgr, opacity)
     if box is not None and behind_trees and canvas.trees is not None:
         canvas.trees.paint(canvas.bgr, box)
+    if box is not None and before is not None:
+        assert canvas.trace is not None and canvas.trace_key is not None
+        after = canvas.bgr[box[1] : box[3], box[0] : box[2]]
+        canvas.trace.add(canvas.trace_key, canvas.index, box, before, after)

@@ -15,6 +15,7 @@ from edge.synth.backdrop import Backdrop, render_backdrop
 from edge.synth.canvas import FrameCanvas, RenderContext, Stage
 from edge.synth.noise import NoiseBank
 from edge.synth.scene import SceneSpec
+from edge.synth.seen import SpriteTrace
 
 
 class SceneRenderer:
@@ -31,8 +32,11 @@ class SceneRenderer:
             stage: [d for d in drawables if getattr(d, "stage", Stage.SPRITE) == stage] for stage in Stage
         }
 
-    def frames(self) -> Iterator[np.ndarray]:
+    def frames(self, trace: SpriteTrace | None = None) -> Iterator[np.ndarray]:
+        """Every frame; with ``trace``, each throw's sprite is traced under its index in
+        ``spec.throws`` (see edge.synth.seen)."""
         spec, bd = self.spec, self.backdrop
+        throw_index = {id(t): k for k, t in enumerate(spec.throws)}
         noise = NoiseBank(spec.noise_rng, spec.lighting.noise_sigma, spec.width, spec.height)
         p = bd.pad_px
         for i in range(spec.n_frames):
@@ -43,16 +47,21 @@ class SceneRenderer:
                 shift_px=(dx, dy),
                 bgr=bd.canvas_bgr[p - dy : p - dy + spec.height, p - dx : p - dx + spec.width].copy(),
                 trees=bd.trees.shifted(dx - p, dy - p) if bd.trees is not None else None,
+                trace=trace,
             )
             for stage in (Stage.SCENERY, Stage.SPRITE, Stage.NEAR):
                 for d in self._by_stage[stage]:
+                    canvas.trace_key = throw_index.get(id(d))
                     d.draw(canvas, self.context)
+            canvas.trace_key = None
             canvas.yuv = cv2.cvtColor(canvas.bgr, cv2.COLOR_BGR2YUV_I420)
             canvas.bgr = None
             for stage in (Stage.LUMA, Stage.GLOBAL):
                 for d in self._by_stage[stage]:
                     d.draw(canvas, self.context)
             noise.apply(canvas.luma)
+            if trace is not None:
+                trace.close_frame(canvas.luma)
             yield canvas.yuv
 
 

@@ -48,6 +48,19 @@ def blob_alpha(
     return cov.mean(axis=0).astype(np.float32), x0, y0
 
 
+def clip_box(
+    frame_shape: tuple[int, ...], x0: int, y0: int, patch_shape: tuple[int, ...]
+) -> tuple[int, int, int, int] | None:
+    """The part (x0, y0, x1, y1) of a patch at (x0, y0) that lies in the frame, or None."""
+    h, w = frame_shape[:2]
+    ph, pw = patch_shape[:2]
+    fx0, fy0 = max(x0, 0), max(y0, 0)
+    fx1, fy1 = min(x0 + pw, w), min(y0 + ph, h)
+    if fx0 >= fx1 or fy0 >= fy1:
+        return None
+    return fx0, fy0, fx1, fy1
+
+
 def composite(
     frame_bgr: np.ndarray,
     alpha: np.ndarray,
@@ -61,12 +74,10 @@ def composite(
     colour_bgr is (3,) or an (h, w, 3) float array matching alpha. The box is
     (x0, y0, x1, y1) in frame px, or None when the patch lies outside the frame.
     """
-    h, w = frame_bgr.shape[:2]
-    ph, pw = alpha.shape
-    fx0, fy0 = max(x0, 0), max(y0, 0)
-    fx1, fy1 = min(x0 + pw, w), min(y0 + ph, h)
-    if fx0 >= fx1 or fy0 >= fy1:
+    box = clip_box(frame_bgr.shape, x0, y0, alpha.shape)
+    if box is None:
         return None
+    fx0, fy0, fx1, fy1 = box
     a = alpha[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0, None] * np.float32(opacity)
     col = np.asarray(colour_bgr, np.float32)
     if col.ndim == 3:
@@ -74,7 +85,7 @@ def composite(
     roi = frame_bgr[fy0:fy1, fx0:fx1]
     out = roi.astype(np.float32) * (1.0 - a) + col * a
     roi[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
-    return fx0, fy0, fx1, fy1
+    return box
 
 
 def exposure_times(t_s: float, exposure_s: float, speed_px_per_s: float) -> np.ndarray:

@@ -10,7 +10,7 @@ projection of its real size; it tumbles (shape and brightness change).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,6 +21,7 @@ from edge.synth.canvas import FrameCanvas, RenderContext, draw_sprite
 from edge.synth.facade_layout import FacadeLayout
 from edge.synth.lighting import Lighting
 from edge.synth.objects import ObjectClass, ObjectKind, choose_class, object_class
+from edge.synth.seen import seen_descent
 from edge.synth.splat import blob_alpha, exposure_times
 
 SIZE_BINS_PX = ((1.0, 2.0), (2.0, 4.0), (4.0, 15.0))
@@ -31,14 +32,19 @@ _LUMA_BGR = np.array([0.114, 0.587, 0.299])  # BT.601 weights, as cv2's BGR2GRAY
 # When the ground truth calls a throw frame visible and a throw observable. A frame is
 # visible when the object's centre is inside the frame, the trees cover less than
 # VISIBLE_MAX_TREE_COVER of it (they are painted over falling objects, and the camera
-# config masks them out), and its drawn grey level differs from the static background
-# by at least VISIBLE_MIN_CONTRAST_GREY: the motion stage ignores changes under 6 grey
-# levels (motion.min_contrast) and the synth adds 5-7.5 grey levels of sensor noise, so
-# fainter objects drown in noise and H.264 quantisation. A throw is observable when its
-# visible frames span at least OBSERVABLE_MIN_DESCENT_FLOORS of the facade: the
-# detector's default alarm rule (detection.min_descent_floors) cannot fire on less.
+# config masks them out), and it stands out from what is behind it by at least
+# VISIBLE_MIN_CONTRAST_GREY: the motion stage ignores changes under 6 grey levels
+# (motion.min_contrast) and the synth adds 5-7.5 grey levels of sensor noise, so fainter
+# objects drown in noise and H.264 quantisation. How much it stands out is measured in
+# the encoded video when there is one (edge.synth.seen: a 2-px object keeps a fraction
+# of its colour's contrast), else from its drawn colour. A throw is observable when,
+# within one stretch of visible frames with no gap over OBSERVABLE_MAX_GAP_S (balconies
+# hide a few frames; a tracker bridges them, not a fall hidden for a second), it
+# descends at least OBSERVABLE_MIN_DESCENT_FLOORS of the facade: the detector's default
+# alarm rule (detection.min_descent_floors) cannot fire on less.
 VISIBLE_MIN_CONTRAST_GREY = 10.0
 VISIBLE_MAX_TREE_COVER = 0.5
+OBSERVABLE_MAX_GAP_S = 0.2
 OBSERVABLE_MIN_DESCENT_FLOORS = 2.0
 
 
@@ -193,14 +199,17 @@ class Throw:
         shift_of: Callable[[int], tuple[int, int]],
         tree_cover_of: Callable[[int, float, float], float],
         floor_height_m: float,
+        signal_grey: Mapping[int, float] | None = None,
     ) -> dict[str, object]:
         """How much of the fall a camera could see, per frame of ``truth()``'s trajectory.
 
-        Computed from the scene, not from rendered frames: the colour ``draw()`` would
-        give the object against ``ctx.background_luma`` (grey levels before noise and
-        H.264). ``tree_cover_of(frame index, x_px, y_px)``: tree coverage 0-1 at a point
-        of that frame (shaken px, as in the video). Descent is in facade metres as the
-        detector measures it: image points mapped onto the facade plane (Z = 0).
+        ``signal_grey``: per frame index, the grey levels by which the object stands out
+        in the encoded video (edge.synth.seen; frames missing from it show nothing).
+        Without it, judged from the scene: the colour ``draw()`` would give the object
+        against ``ctx.background_luma`` (grey levels before blur, noise and H.264).
+        ``tree_cover_of(frame index, x_px, y_px)``: tree coverage 0-1 at a point of that
+        frame (shaken px, as in the video). Descent is in facade metres as the detector
+        measures it: image points mapped onto the facade plane (Z = 0).
         """
         cam = ctx.camera
         idx = self._frame_indices(ctx.fps, n_frames)
@@ -209,6 +218,7 @@ class Throw:
         in_image = cam.inside(shaken) & (depth > 0.1)
         visible = np.zeros(len(idx), bool)
         contrasts: list[float] = []
+        signals: list[float] = []
         for k, i in enumerate(idx):
             shot = self._exposure(i / ctx.fps, ctx)
             if not in_image[k] or shot is None:
@@ -217,13 +227,23 @@ class Throw:
             grey = float(self._drawn_colour(ts, pos, ctx) @ _LUMA_BGR)
             contrast = abs(grey - _luma_under(ctx, shot_px, *self._shape(ts, shot_depth, cam)))
             contrasts.append(contrast)
+            stands_out = contrast
+            if signal_grey is not None:
+                stands_out = signal_grey.get(int(i), 0.0)
+                signals.append(stands_out)
             covered = tree_cover_of(int(i), float(shaken[k, 0]), float(shaken[k, 1])) >= VISIBLE_MAX_TREE_COVER
-            visible[k] = contrast >= VISIBLE_MIN_CONTRAST_GREY and not covered
-        heights_m = cam.ray_to_plane_z(px[visible], 0.0)[:, 1]
-        floors = round(float(np.ptp(heights_m)) / floor_height_m, 3) if len(heights_m) else 0.0
-        return {
+            visible[k] = stands_out >= VISIBLE_MIN_CONTRAST_GREY and not covered
+        heights_m = cam.ray_to_plane_z(px, 0.0)[:, 1]
+        descent_m = seen_descent(heights_m, visible, round(OBSERVABLE_MAX_GAP_S * ctx.fps))
+        floors = round(descent_m / floor_height_m, 3)
+        out: dict[str, object] = {
             "visible": [int(v) for v in visible],
             "contrast_median": round(float(np.median(contrasts)), 2) if contrasts else None,
+        }
+        if signal_grey is not None:
+            out["signal_median"] = round(float(np.median(signals)), 2) if signals else None
+        return {
+            **out,
             "visible_descent_floors": floors,
             "observable": floors >= OBSERVABLE_MIN_DESCENT_FLOORS,
         }

@@ -10,7 +10,7 @@ files are byte-identical for a seed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,12 @@ from edge.synth.backdrop import Backdrop, render_backdrop
 from edge.synth.canvas import RenderContext
 from edge.synth.distractors.tree_sway import TreeSway
 from edge.synth.scene import SceneSpec
-from edge.synth.throws import OBSERVABLE_MIN_DESCENT_FLOORS, VISIBLE_MAX_TREE_COVER, VISIBLE_MIN_CONTRAST_GREY
+from edge.synth.throws import (
+    OBSERVABLE_MAX_GAP_S,
+    OBSERVABLE_MIN_DESCENT_FLOORS,
+    VISIBLE_MAX_TREE_COVER,
+    VISIBLE_MIN_CONTRAST_GREY,
+)
 
 
 def facade_corners_px(spec: SceneSpec) -> list[list[float]]:
@@ -82,9 +87,14 @@ def tree_cover(spec: SceneSpec, backdrop: Backdrop) -> Callable[[int, float, flo
     return cover_at
 
 
-def ground_truth(spec: SceneSpec) -> dict[str, Any]:
+def ground_truth(spec: SceneSpec, video_signal: Mapping[int, Mapping[int, float]] | None = None) -> dict[str, Any]:
     """The scene's ground truth. Draws the static backdrop again (deterministic from the
-    spec, on its own random stream) for the throws' visibility; renders no frame."""
+    spec, on its own random stream) for the throws' visibility; renders no frame.
+
+    ``video_signal``: per throw index in ``spec.throws``, per frame index, the grey
+    levels by which the throw stands out in the encoded video (edge.synth.seen). Without
+    it, visibility is judged from the throws' drawn colours.
+    """
     cam = spec.camera
     backdrop = render_backdrop(spec.backdrop_rng, spec.layout, cam, spec.lighting, spec.trees)
     ctx = RenderContext(cam, spec.lighting, backdrop, spec.fps, spec.duration_s)
@@ -121,15 +131,18 @@ def ground_truth(spec: SceneSpec) -> dict[str, Any]:
         "exposure_s": round(spec.lighting.exposure_s, 5),
         "visibility_rule": {
             "min_contrast_grey": VISIBLE_MIN_CONTRAST_GREY,
+            "contrast_in": "drawn colour" if video_signal is None else "encoded video",
             "max_tree_cover": VISIBLE_MAX_TREE_COVER,
             "min_descent_floors": OBSERVABLE_MIN_DESCENT_FLOORS,
+            "max_gap_s": OBSERVABLE_MAX_GAP_S,
         },
         "throws": [
             {
                 **t.truth(cam, spec.fps, spec.n_frames, spec.shift_px, spec.facade_name),
-                **t.visibility(ctx, spec.n_frames, spec.shift_px, cover, spec.layout.floor_height_m),
+                **t.visibility(ctx, spec.n_frames, spec.shift_px, cover, spec.layout.floor_height_m,
+                               None if video_signal is None else video_signal.get(k, {})),
             }
-            for t in spec.throws
+            for k, t in enumerate(spec.throws)
         ],
         "distractors": [d.truth() for d in spec.distractors],
     }
