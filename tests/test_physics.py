@@ -88,6 +88,21 @@ def test_a_leaf_blown_down_in_front_of_the_facade_is_rejected(seed: int) -> None
     assert "like a leaf" in verdict.reason
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_leaf_that_drifts_for_seconds_then_ends_quicker_is_rejected(seed: int) -> None:
+    """Scene 0189 of distractor video 20261294: a leaf at night drifts down at 2.3 m/s
+    for two seconds, is lost for 0.36 s, and its last sightings come 3 m/s apart, so
+    the end of the track alone falls fast enough. Over all of it after its first second
+    it falls at the leaf's pace."""
+    t, xy = _diving_leaf(2.3, duration_s=2.04)
+    t_end = t[-1] + np.arange(9, 13) / FPS  # seen again after nine frames
+    end = np.column_stack([xy[-1, 0] + 0.3 * (t_end - t[-1]), xy[-1, 1] - 3.0 * (t_end - t[-1])])
+    t, xy = np.concatenate([t, t_end]), np.vstack([xy, end])
+    verdict = judge_trajectory(t, noisy(xy, px=0.5, seed=seed), M_PER_PX, RULES)
+    assert not verdict.is_throw
+    assert "like a leaf" in verdict.reason
+
+
 def test_a_slow_tissue_still_falls_fast_enough() -> None:
     """Tissues settle at 2.5-4 m/s; one at 2.8 m/s passes (at 2.5-2.6 m/s, in the facade's
     plane, it is now on the edge)."""

@@ -60,6 +60,12 @@ class PhysicsRules:
     # bags) fall at 2.5 m/s or faster once they have fallen two floors. A leaf blown
     # down in front of the facade, nearer the camera, looks up to a third faster on it.
     min_fall_speed_mps: float = 2.5
+    # They reach that speed within half a second of release and keep it. So a track
+    # followed for settle_s + min_settled_span_s must fall that fast over all of its
+    # part after settle_s: a leaf drifting down at 2.3 m/s for two seconds whose last
+    # few sightings come quicker has a fast end but no fast settled speed.
+    settle_s: float = 1.0
+    min_settled_span_s: float = 0.8
     fast_speed_mps: float = 2.0
     min_fast_points: int = 5
     min_descending_share: float = 0.75
@@ -277,8 +283,13 @@ def judge_trajectory(
     v_start = float(-np.polyval(np.polyder(q), 0.0))
     late = tau >= tau[-1] - max(0.4, 0.25 * tau[-1])
     v_late = float(-np.polyfit(tau[late], y_m[late], 1)[0]) if late.sum() >= 3 else v_start
-    if v_late < rules.min_fall_speed_mps:
-        return Verdict(False, f"falls at {v_late:.1f} m/s, like a leaf", accel_mps2=accel, descent_m=fitted_descent)
+    settled = tau >= rules.settle_s
+    v_settled = v_late
+    if tau[-1] - rules.settle_s >= rules.min_settled_span_s and settled.sum() >= 3:
+        v_settled = float(-np.polyfit(tau[settled], y_m[settled], 1)[0])
+    if min(v_late, v_settled) < rules.min_fall_speed_mps:
+        return Verdict(False, f"falls at {min(v_late, v_settled):.1f} m/s, like a leaf", accel_mps2=accel,
+                       descent_m=fitted_descent)
     if v_late - v_start < rules.min_speed_gain_mps:
         return Verdict(False, "does not speed up while falling", accel_mps2=accel,
                        descent_m=fitted_descent)
