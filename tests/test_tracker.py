@@ -85,15 +85,3 @@ def test_single_frame_noise_dies_quickly() -> None:
     for i in range(1, 5):
         tracker.update(i / FPS, [], 1 / FPS)
     assert tracker.tracks == []
-
-
-def test_follows_a_tissue_that_swings_back_and_forth_as_it_falls() -> None:
-    """A tissue at its terminal speed, 3 px per frame down, turning sideways every 0.4 s
-    40 px either side (scene 0033 of seed 20261214, a 9-px tissue at 1440p): a sideways
-    velocity fitted over half a second lags each turn by more than the gate."""
-    tracker = Tracker()
-    n = 75
-    for i in range(n):
-        t = i / FPS
-        tracker.update(t, [_cand(1480 + 40 * np.sin(2 * np.pi * 1.25 * t), 335 + 75 * t)], 1 / FPS)
-    assert max(len(track) for track in tracker.tracks) == n

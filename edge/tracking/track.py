@@ -17,7 +17,6 @@ from edge.motion.candidate import Candidate
 from edge.physics.polyfit import fit_poly
 
 FIT_POINTS = 12
-SIDEWAYS_FIT_POINTS = 5
 
 
 @dataclass
@@ -126,33 +125,21 @@ class Track:
         if n == 1:
             return xy[0], zero, zero
         t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
-        lin, rms = _fit(t, xy, 1)
-        coeffs = np.vstack([zero, lin])
-        if n >= 4 and _both(rms) > 1.0:
+        lin, lin_rms = _fit(t, xy, 1)
+        if n >= 4 and lin_rms > 1.0:
             # Curvature only when the points demand it: on a slow, jittery track a
             # quadratic extrapolates noise; on a fall it is what keeps the lock.
             quad, quad_rms = _fit(t, xy, 2)
-            if _both(quad_rms) < 0.5 * _both(rms):
-                coeffs, rms = quad, quad_rms
-        if n > SIDEWAYS_FIT_POINTS:
-            # Sideways, only the latest few points: a tissue or a bag swings back and
-            # forth as it falls and turns within a few frames, and nothing thrown
-            # speeds up sideways for long.
-            side, side_rms = _fit(t[-SIDEWAYS_FIT_POINTS:], xy[-SIDEWAYS_FIT_POINTS:], 1)
-            coeffs[:, 0] = (0.0, side[0, 0], side[1, 0])
-            rms[0] = side_rms[0]
-        self.fit_rms_px = _both(rms)
-        return coeffs[2], coeffs[1], coeffs[0]
+            if quad_rms < 0.5 * lin_rms:
+                self.fit_rms_px = quad_rms
+                return quad[2], quad[1], quad[0]
+        self.fit_rms_px = lin_rms
+        return lin[1], lin[0], zero
 
 
-def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
     """Least-squares polynomial of x(t) and y(t): coefficients (degree + 1, 2),
-    highest power first, and the RMS misfit of each coordinate in px (2,)."""
+    highest power first, and the RMS misfit per coordinate in px."""
     coeffs, resid = fit_poly(t, xy, degree)
     dof = max(1, len(t) - degree - 1)
-    return coeffs, np.sqrt(np.sum(resid * resid, axis=0) / dof)
-
-
-def _both(rms: np.ndarray) -> float:
-    """One RMS misfit per coordinate for both coordinates together."""
-    return float(np.sqrt(np.mean(rms * rms)))
+    return coeffs, float(np.sqrt(np.sum(resid * resid) / (2 * dof)))
