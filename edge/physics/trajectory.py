@@ -287,9 +287,8 @@ def judge_trajectory(
     v_settled = v_late
     if tau[-1] - rules.settle_s >= rules.min_settled_span_s and settled.sum() >= 3:
         v_settled = float(-np.polyfit(tau[settled], y_m[settled], 1)[0])
-    if min(v_late, v_settled) < rules.min_fall_speed_mps:
-        return Verdict(False, f"falls at {min(v_late, v_settled):.1f} m/s, like a leaf", accel_mps2=accel,
-                       descent_m=fitted_descent)
+    if (v_fall := min(v_late, v_settled)) < rules.min_fall_speed_mps:
+        return Verdict(False, f"falls at {v_fall:.1f} m/s, like a leaf", accel_mps2=accel, descent_m=fitted_descent)
     if v_late - v_start < rules.min_speed_gain_mps:
         return Verdict(False, "does not speed up while falling", accel_mps2=accel,
                        descent_m=fitted_descent)

@@ -30,6 +30,15 @@ class _Patch:
     drawn: np.ndarray  # float32 grey-level change the sprite made (after - before)
     rendered: np.ndarray | None = None  # int16 luma of the finished frame there
 
+    def signal(self, decoded_luma: np.ndarray) -> float:
+        """Grey levels by which the sprite stands out in the decoded frame."""
+        assert self.rendered is not None, "close_frame() was not called for this frame"
+        x0, y0, x1, y1 = self.box
+        d = self.drawn
+        kept = decoded_luma[y0:y1, x0:x1].astype(np.float32) - (self.rendered - d)
+        share = float(np.clip(np.sum(kept * d) / float(np.sum(d * d)), 0.0, 1.0))
+        return share * float(np.abs(d).max())
+
 
 class SpriteTrace:
     """Collects, frame by frame, the grey-level change each traced sprite made."""
@@ -63,19 +72,8 @@ class SpriteTrace:
         out: dict[int, dict[int, float]] = {}
         for i, luma in enumerate(decoded_luma):
             for patch in by_frame.get(i, ()):
-                out.setdefault(patch.key, {})[i] = surviving_signal(patch, luma)
+                out.setdefault(patch.key, {})[i] = patch.signal(luma)
         return out
-
-
-def surviving_signal(patch: _Patch, decoded_luma: np.ndarray) -> float:
-    """Grey levels by which the sprite of ``patch`` stands out in ``decoded_luma``."""
-    assert patch.rendered is not None, "close_frame() was not called for this frame"
-    x0, y0, x1, y1 = patch.box
-    d = patch.drawn
-    kept = decoded_luma[y0:y1, x0:x1].astype(np.float32) - (patch.rendered - d)
-    energy = float(np.sum(d * d))
-    share = float(np.clip(np.sum(kept * d) / energy, 0.0, 1.0))
-    return share * float(np.abs(d).max())
 
 
 def seen_descent(heights_m: np.ndarray, seen: np.ndarray, max_gap_frames: int) -> float:

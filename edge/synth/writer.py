@@ -54,8 +54,8 @@ def rewrite_truth(truth_path: str | Path) -> ScenePaths:
     old = json.loads(path.read_text())
     spec = make_scene_spec(int(old["seed"]), int(old["index"]), int(old["width"]), int(old["height"]),
                            float(old["duration_s"]), float(old["fps"]), distractor_only=bool(old["distractor_only"]))
-    fresh = to_json_ready(ground_truth(spec))
-    if [t["trajectory"] for t in fresh["throws"]] != [t["trajectory"] for t in old["throws"]]:
+    again = [t.truth(spec.camera, spec.fps, spec.n_frames, spec.shift_px, spec.facade_name) for t in spec.throws]
+    if to_json_ready([t["trajectory"] for t in again]) != [t["trajectory"] for t in old["throws"]]:
         raise ValueError(f"{path}: the scene made again from its seed does not match it (another renderer?)")
     trace = SpriteTrace()
     for _ in SceneRenderer(spec).frames(trace):
