@@ -5,6 +5,9 @@ Prediction is a least-squares polynomial in time over the latest points: constan
 position for one point, constant velocity for two, constant acceleration from
 three on. A falling object accelerates, so box overlap or constant velocity would
 lose it exactly when it becomes fast (> 30 px per frame near the ground).
+A track that swings from side to side (a tissue, a bag), seen clearly frame after
+frame, also predicts x from its latest few sightings alone (``swing_x``): the whole
+fit lags each turn.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from edge.motion.candidate import Candidate
 from edge.physics.polyfit import fit_poly
 
 FIT_POINTS = 12
+SWING_FIT_POINTS = 5
+SWING_MIN_MISFIT_PX = 1.5  # sideways misfit of the whole straight fit that makes a track a swinging one
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Track:
     # after each new point, because prediction runs for every track every frame.
     _motion: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     fit_rms_px: float = 0.0  # misfit of that motion model, for the association gate
+    # (x, vx) px and px/s at the last point from the latest SWING_FIT_POINTS only, or None
+    _swing: tuple[float, float] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -118,6 +125,17 @@ class Track:
         dt = t_s - self.t_s[-1]
         return p + v * dt + a2 * dt * dt, v + 2 * a2 * dt
 
+    def swing_x(self, t_s: float) -> float | None:
+        """Predicted x px at ``t_s`` from the latest few sightings only (None while the
+        track is too short to say). A tissue or a bag swings from side to side as it
+        falls and turns within a few frames; the whole fit lags each turn."""
+        if self._motion is None:
+            self._motion = self._fit_motion()
+        if self._swing is None:
+            return None
+        x, vx = self._swing
+        return x + vx * (t_s - self.t_s[-1])
+
     def _fit_motion(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = min(len(self.t_s), FIT_POINTS)
         xy = np.column_stack([self.x_px[-n:], self.y_px[-n:]])
@@ -125,6 +143,13 @@ class Track:
         if n == 1:
             return xy[0], zero, zero
         t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
+        self._swing = None
+        if n > SWING_FIT_POINTS and self._clearly_seen_lately(t):
+            _, x_resid = fit_poly(t, xy[:, :1], 1)
+            if float(np.sqrt(np.sum(x_resid * x_resid) / (n - 2))) > SWING_MIN_MISFIT_PX:
+                m = SWING_FIT_POINTS
+                side, _ = fit_poly(t[-m:], xy[-m:, :1], 1)
+                self._swing = (float(side[1, 0]), float(side[0, 0]))
         lin, lin_rms = _fit(t, xy, 1)
         if n >= 4 and lin_rms > 1.0:
             # Curvature only when the points demand it: on a slow, jittery track a
@@ -135,6 +160,15 @@ class Track:
                 return quad[2], quad[1], quad[0]
         self.fit_rms_px = lin_rms
         return lin[1], lin[0], zero
+
+    def _clearly_seen_lately(self, t: np.ndarray) -> bool:
+        """Were the latest SWING_FIT_POINTS sightings clear ones, frame after frame (one
+        missed frame at most)? Only then do they say where an object swings: a track
+        wandering in clutter also misfits its straight line, and its latest faint blobs
+        point anywhere."""
+        m = SWING_FIT_POINTS
+        steps = np.diff(t[-m - 1 :])
+        return all(self.strong[-m:]) and float(t[-1] - t[-m]) <= 1.25 * (m - 1) * float(steps.min())
 
 
 def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]:

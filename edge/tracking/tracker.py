@@ -1,9 +1,11 @@
 """Multi-object tracker for small, fast, accelerating blobs.
 
-Association is greedy on the distance to each track's prediction, normalised by a
-gate that grows with the track's speed and with the frames it went unseen, so a
-falling object stays on its track across balconies and canopies (``max_gap``
-frames) and at > 30 px per frame.
+Association is greedy on the distance to each track's prediction (or, for a swinging
+track, to its sideways prediction from the latest sightings), normalised by a reach
+that grows with the track's speed and with the frames it went unseen, so a falling
+object stays on its track across balconies and canopies (``max_gap`` frames) and at
+> 30 px per frame. A track's misfit widens its gate, within a bound, but not its claim:
+a track strung through clutter does not win an object from the track that fits it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from edge.motion.candidate import Candidate
 from edge.tracking.track import Track
 
 STITCH_MIN_POINTS = 4  # a track this long may be joined; its predecessor needs as many
+# A track's misfit widens its gate (a swinging tissue is off its straight fit by several
+# px) up to this much; a track wandering in clutter misfits by tens of px.
+MISFIT_GATE_MAX_PX = 24.0
 
 
 class Tracker:
@@ -72,28 +77,40 @@ class Tracker:
             starts = np.array([c.may_start_track for c in candidates])
             n_tracks = len(self.tracks)
             pred = np.empty((n_tracks, 2))
+            swing = np.full(n_tracks, np.nan)
             gate = np.empty(n_tracks)
+            reach = np.empty(n_tracks)  # the gate without its misfit part
             single = np.zeros(n_tracks, bool)
             for ti, track in enumerate(self.tracks):
                 pred[ti], vel = track.predict(t_s)
+                if (x_swing := track.swing_x(t_s)) is not None:
+                    swing[ti] = x_swing
                 if len(track) == 1:
-                    gate[ti] = self.new_track_gate_px * (1 + track.missed)
+                    gate[ti] = reach[ti] = self.new_track_gate_px * (1 + track.missed)
                     single[ti] = True
                     continue
                 step = float(np.hypot(*vel)) * max(dt_s, t_s - track.t_s[-1])
-                g = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step + 3.0 * track.fit_rms_px
+                r = self.gate_px * (1 + 0.5 * track.missed) + self.gate_speed_share * step
+                g = r + min(3.0 * track.fit_rms_px, MISFIT_GATE_MAX_PX)
                 if len(track) < 4:
                     # Until a quadratic fits, the acceleration is unknown and a
                     # fall's next step can be far off the straight-line guess.
                     g = max(g, 0.4 * self.new_track_gate_px)
-                gate[ti] = g
-            d = np.hypot(cand_xy[None, :, 0] - pred[:, None, 0], cand_xy[None, :, 1] - pred[:, None, 1])
+                    r = max(r, 0.4 * self.new_track_gate_px)
+                gate[ti], reach[ti] = g, r
+            dy = cand_xy[None, :, 1] - pred[:, None, 1]
+            d = np.hypot(cand_xy[None, :, 0] - pred[:, None, 0], dy)
+            # A swinging object may be where its latest sightings point sideways instead.
+            d_swing = np.hypot(cand_xy[None, :, 0] - swing[:, None], dy)
+            d = np.fmin(d, d_swing)
             ok = d <= gate[:, None]
             ok[single] &= starts[None, :]  # a weak blob may only extend a track that already moves
             ti_idx, ci_idx = np.nonzero(ok)
-            # Longer tracks win ties: they are the better-established hypothesis.
+            # Longer tracks win ties: they are the better-established hypothesis. Nearness
+            # counts against the reach of each track's motion, not its misfit: a track
+            # wandering in clutter must not win an object from the track that fits it.
             lengths = np.array([min(len(t), 20) for t in self.tracks])
-            keys = d[ti_idx, ci_idx] / gate[ti_idx] / (1.0 + 0.1 * lengths[ti_idx])
+            keys = d[ti_idx, ci_idx] / reach[ti_idx] / (1.0 + 0.1 * lengths[ti_idx])
             taken_tracks: set[int] = set()
             for k in np.argsort(keys, kind="stable"):
                 ti, ci = int(ti_idx[k]), int(ci_idx[k])
@@ -155,8 +172,12 @@ class Tracker:
             gap_s = track.t_s[0] - old.t_s[-1]
             if gap_s <= 0:
                 continue
-            pred = np.array([old.predict(t)[0] for t in new_t])
             _, vel = old.predict(old.t_s[-1])
+            if vel[1] < 0:
+                # Climbing when lost: a bird or clutter. Stitching serves a falling object
+                # that vanished for a while, and a fall goes on down.
+                continue
+            pred = np.array([old.predict(t)[0] for t in new_t])
             gate = 2 * self.gate_px + self.gate_speed_share * float(np.hypot(*vel)) * gap_s + 3 * old.fit_rms_px
             err = float(np.max(np.hypot(*(pred - new_xy).T)))
             if err <= gate and (best is None or err / gate < best[0]):
