@@ -111,6 +111,49 @@ def test_a_slow_tissue_still_falls_fast_enough() -> None:
     assert verdict.is_throw, verdict.reason
 
 
+def test_a_tissue_that_glides_a_moment_after_its_first_drop_passes() -> None:
+    """A tissue drops from rest to 3 m/s within a quarter of a second, then catches the
+    air and glides, slower for a few tenths of a second, before it falls on (scene 0033
+    of seed 20261214, 9 px at 1440p). Over the usual early window its speed rises and
+    sinks again, which a parabola reads as no acceleration; its first sightings still
+    show the start from rest."""
+
+    def accel(t: float, v: float) -> float:
+        v_terminal = 1.6 if 0.28 <= t < 0.65 else 3.5
+        return -G_MPS2 - np.sign(v) * G_MPS2 * v * v / v_terminal**2
+
+    t, xy = _integrate(accel, 30.0, 0.0, 3.0, 0.0)
+    xy[:, 0] += 0.6 * np.sin(2 * np.pi * 0.8 * t)  # swinging from side to side
+    m_per_px = 0.025  # a near facade at 1440p: a first drop of 0.2 m is 8 px
+    seen = xy + np.random.default_rng(1).normal(0, 0.5 * m_per_px, xy.shape)
+    verdict = judge_trajectory(t, seen, m_per_px, RULES)
+    assert verdict.is_throw, verdict.reason
+    assert abs(verdict.release_m[1] - 30.0) < 1.0
+
+
+def test_stale_sightings_before_the_fall_leave_its_release_where_it_is() -> None:
+    """Scene 0038 of seed 20261201 (1080p, 0.017 m per px), as measured: a track took four
+    faint sightings of a stale blob of 2-3 px beside the window 0.84 s before a bottle
+    (blobs of 50-170 px) fell from it. They are left out as far off the bottle's size, and
+    the release is looked for from the first sighting kept, not 0.84 s before it along the
+    fall's parabola (which put the bottle two floors low)."""
+    t = np.concatenate([[9.04, 9.08, 9.12, 9.16], np.arange(10.0, 10.65, 1 / FPS)])
+    x_m = [9.913, 9.913, 9.913, 9.815, 9.946, 9.951, 9.959, 9.965, 9.971, 9.975, 9.987, 9.984, 9.99, 9.997,
+           10.001, 10.006, 10.01, 10.016, 10.015, 10.019, 10.017]
+    y_m = [6.818, 6.818, 6.818, 6.719, 6.94, 6.919, 6.876, 6.832, 6.763, 6.673, 6.572, 6.454, 6.314, 6.165,
+           6.004, 5.808, 5.615, 5.404, 5.173, 4.924, 4.663]
+    area_px = np.array([3, 3, 3, 2, 115, 68, 90, 122, 141, 138, 78, 50, 78, 132, 145, 134, 135, 117, 130, 173, 156])
+    width_px = np.array([4, 4, 4, 4, 16, 12, 16, 16, 16, 16, 16, 12, 12, 12, 20, 16, 16, 16, 16, 12, 16])
+    rules = replace(RULES, min_descent_m=5.79, early_descent_m=2.17, min_accel_mps2=2.0)  # the scene's camera
+    verdict = judge_trajectory(
+        t, np.column_stack([x_m, y_m]), 0.0166, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
+        contrast=np.where(area_px < 10, -8.0, -40.0), strong=area_px >= 10,
+    )
+    assert verdict.is_throw, verdict.reason
+    assert verdict.t_release == pytest.approx(10.0, abs=0.05)
+    assert abs(verdict.release_m[1] - 6.94) < 0.15
+
+
 def test_late_sighting_is_extrapolated_back_towards_the_window() -> None:
     t, xy = fall_with_drag(45.0, 0.0, 1e6, 1.8)
     seen = t >= 0.5  # the first half second is hidden (a canopy, too faint)
@@ -153,6 +196,67 @@ def test_swooping_bird_that_pulls_up_is_rejected() -> None:
     y = 40 - 12 * t + 5 * t * t
     xy = np.column_stack([2 + 8 * t, y])
     assert not judge_trajectory(t, noisy(xy), M_PER_PX, RULES).is_throw
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_bird_diving_out_of_level_flight_is_rejected_before_it_pulls_up(seed: int) -> None:
+    """Scene 0214 of distractor video 20261295 (1440p, 0.02 m per px): a bird flies level
+    at 6.4 m/s, then dives, speeding up at three times g to 9 m/s. A window from the level
+    part into the dive reads as a fall at 7-10 m/s²; the dive itself cannot be one."""
+
+    def accel(t: float, v: float) -> float:
+        return 0.0 if t < 0.3 or v < -9.0 else -3 * G_MPS2
+
+    t, xy = _integrate(accel, 30.0, 0.0, 1.4, 6.4)
+    m_per_px = 0.02
+    seen = xy + np.random.default_rng(seed).normal(0, 0.5 * m_per_px, xy.shape)
+    for n in range(RULES.min_points, len(t) + 1):  # judged at every sighting, as the pipeline does
+        verdict = judge_trajectory(t[:n], seen[:n], m_per_px, RULES)
+        assert not verdict.is_throw, f"alarm after {t[n - 1]:.2f} s"
+
+
+def test_a_fall_with_a_stale_sighting_and_a_catch_up_is_not_faster_than_gravity() -> None:
+    """Scene 0036 of seed 20261211 (1080p, 0.047 m per px), as measured until its alarm: a
+    6.75-px shoe whose track holds one stale sighting (the same place twice), then
+    catches up by 0.34 m in a frame. Fitted over the eight sightings around that, it
+    speeds up at 37 ± 7 m/s²; over its whole path it falls at g, and it is a throw."""
+    t = np.array([9.96, 10.0, 10.04, 10.08, 10.12, 10.16, 10.2, 10.24, 10.28, 10.32, 10.36, 10.4, 10.44, 10.48,
+                  10.52, 10.56, 10.64, 10.68, 10.72, 10.76, 10.84, 10.96, 11.0])
+    x_m = [9.026, 9.051, 9.077, 9.087, 9.124, 9.142, 9.159, 9.235, 9.235, 9.228, 9.268, 9.235, 9.291, 9.307,
+           9.343, 9.325, 9.404, 9.43, 9.446, 9.48, 9.51, 9.573, 9.597]
+    y_m = [9.562, 9.556, 9.548, 9.515, 9.458, 9.412, 9.397, 9.337, 9.337, 8.997, 8.846, 8.446, 8.472, 8.266,
+           8.138, 7.904, 7.395, 7.146, 6.865, 6.61, 5.912, 4.818, 4.432]
+    area_px = np.array([65, 54, 43, 49, 67, 55, 40, 13, 7, 36, 17, 1, 28, 25, 34, 12, 52, 61, 26, 16, 46, 46, 70])
+    width_px = np.array([12, 12, 12, 12, 12, 12, 8, 8, 8, 8, 8, 4, 12, 12, 12, 4, 8, 8, 8, 8, 12, 12, 12])
+    rules = replace(RULES, min_descent_m=5.64, early_descent_m=2.12, min_accel_mps2=2.0)  # the scene's camera
+    verdict = judge_trajectory(
+        t, np.column_stack([x_m, y_m]), 0.0466, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
+        contrast=np.full(len(t), 25.0), strong=area_px > 1,
+    )
+    assert verdict.is_throw, verdict.reason
+
+
+def test_a_stray_blob_at_the_end_of_a_fall_does_not_make_it_faster_than_gravity() -> None:
+    """Scene 0020 of seed 20261213 (1080p, 0.059 m per px), as measured until its alarm: a
+    5-px shoe at night, its last sighting a stray blob 3.5 m below it 0.24 s later. A
+    cubic through the whole path bends to that blob and speeds up at 30 ± 5 m/s² at its
+    end; without it, the path falls at g."""
+    t = np.array([10.4, 10.44, 10.48, 10.52, 10.56, 10.6, 10.68, 10.72, 10.76, 10.8, 10.84, 10.88, 10.92, 10.96,
+                  11.04, 11.12, 11.36])
+    x_m = [20.584, 20.676, 20.73, 20.765, 20.861, 20.755, 21.172, 21.271, 21.372, 21.408, 21.491, 21.577, 21.613,
+           21.754, 21.71, 21.722, 21.35]
+    y_m = [6.924, 6.862, 6.783, 6.747, 6.693, 6.755, 6.234, 6.071, 5.968, 5.681, 5.444, 5.291, 5.082, 4.678, 4.218,
+           3.706, 0.167]
+    area_px = np.array([48, 28, 47, 45, 23, 6, 31, 30, 1, 21, 9, 36, 32, 1, 1, 3, 2])
+    width_px = np.array([12, 12, 16, 16, 8, 4, 12, 12, 4, 8, 8, 12, 12, 4, 1, 1, 4])
+    probed = np.zeros(len(t), bool)
+    probed[[14, 15]] = True
+    rules = replace(RULES, min_descent_m=5.66, early_descent_m=2.12, min_accel_mps2=2.0)  # the scene's camera
+    verdict = judge_trajectory(
+        t, np.column_stack([x_m, y_m]), 0.0592, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
+        contrast=np.full(len(t), -20.0), strong=area_px > 1, probed=probed,
+    )
+    assert verdict.is_throw, verdict.reason
 
 
 def test_flapping_erratic_insect_is_rejected() -> None:

@@ -216,7 +216,8 @@ def judge_trajectory(
     keep = _inliers(tau, y_m, x_m, 2.0 * tol_m, 2.0 * tol_m + rules.max_sway_m, sized)
     if keep.mean() < 1.0 - rules.max_outlier_share or (keep & blob).sum() < rules.min_points:
         return Verdict(False, "too many sightings off the path", descent_m=descent_m)
-    t_s, tau, x_m, y_m = t_s[keep], tau[keep], x_m[keep], y_m[keep]
+    t_s, x_m, y_m = t_s[keep], x_m[keep], y_m[keep]
+    tau = t_s - t_s[0]  # from the first sighting kept: the release is looked for from there
     strong = strong[keep] if strong is not None else None
     blob = blob[keep]
     area_px = area_px[keep] if area_px is not None else None
@@ -261,6 +262,14 @@ def judge_trajectory(
     early = tau <= max(rules.early_window_s, tau[min(n - 1, rules.min_points - 1)])
     q, accel_sigma = _quadratic_with_accel_sigma(tau[early], y_m[early])
     accel = float(-2.0 * q[0])  # downward positive
+    if accel - 1.5 * accel_sigma < rules.min_accel_mps2 and early.sum() > rules.min_points:
+        # A tissue reaches its few m/s within a quarter of a second and may then glide
+        # sideways, slower for a moment: over the first sightings only, its start from
+        # rest is still clear.
+        first = slice(None, rules.min_points)
+        q_first, sigma_first = _quadratic_with_accel_sigma(tau[first], y_m[first])
+        if (a_first := float(-2.0 * q_first[0])) <= rules.max_accel_mps2:
+            accel, accel_sigma = a_first, sigma_first
     if fitted_descent < rules.min_descent_m and not _early_alarm_ok(
         tau, y_m, strong, fitted_descent, accel, residual_m / m_per_px, rules
     ):
@@ -270,6 +279,13 @@ def judge_trajectory(
     if accel - 1.5 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
         return Verdict(False, f"acceleration {accel:.1f} m/s² is not a fall", accel_mps2=accel,
                        descent_m=fitted_descent, residual_m=residual_m)
+
+    # Nothing that falls freely speeds up faster than gravity, at any point of its path:
+    # drag only slows it. A diving bird does, once it has flown level for a while, and an
+    # early window that starts on the level part reads as a fall at first.
+    if (fastest := _fastest_acceleration(tau, y_m)) > rules.max_accel_mps2:
+        return Verdict(False, f"speeds up at {fastest:.0f} m/s² or more on its way, faster than gravity",
+                       accel_mps2=accel, descent_m=fitted_descent)
 
     # No sustained climb once it has started to fall: a swooping bird pulls up.
     k = min(5, n)
@@ -384,6 +400,26 @@ def _early_alarm_ok(
         return True
     y_clear_m = y_m[strong]
     return len(y_clear_m) > 0 and float(y_clear_m[0] - y_clear_m.min()) >= rules.early_descent_m
+
+
+def _fastest_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
+    """The downward acceleration (m/s²) that a cubic through the path shows beyond doubt
+    (fitted value less 1.5 standard errors) at whichever end of the path it is larger,
+    with and without the latest sighting (the lesser of the two): a track often takes a
+    stray blob as its object leaves, and one far-off end point bends a cubic at its end."""
+    return min(_cubic_end_acceleration(tau, y_m), _cubic_end_acceleration(tau[:-1], y_m[:-1]))
+
+
+def _cubic_end_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
+    vander = np.vander(tau, 4)
+    coeffs = solve_normal(vander, y_m)
+    resid = y_m - vander @ coeffs
+    cov = float(resid @ resid) / max(1, len(tau) - 4) * np.linalg.pinv(vander.T @ vander)
+    fastest = -np.inf
+    for t in (0.0, float(tau[-1])):
+        grad = np.array([6.0 * t, 2.0, 0.0, 0.0])  # d²y/dt² at t, per coefficient
+        fastest = max(fastest, float(-(grad @ coeffs)) - 1.5 * float(np.sqrt(max(grad @ cov @ grad, 0.0))))
+    return fastest
 
 
 def _sideways_jitter_m(tau: np.ndarray, x_m: np.ndarray) -> float:
