@@ -411,6 +411,8 @@ def _fastest_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
 
 
 def _cubic_end_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
+    """Downward acceleration (m/s²) of a cubic through the path, less 1.5 standard errors,
+    at whichever of its two ends it is larger."""
     vander = np.vander(tau, 4)
     coeffs = solve_normal(vander, y_m)
     resid = y_m - vander @ coeffs

@@ -126,9 +126,10 @@ class Track:
         return p + v * dt + a2 * dt * dt, v + 2 * a2 * dt
 
     def swing_x(self, t_s: float) -> float | None:
-        """Predicted x px at ``t_s`` from the latest few sightings only (None while the
-        track is too short to say). A tissue or a bag swings from side to side as it
-        falls and turns within a few frames; the whole fit lags each turn."""
+        """Predicted x px at ``t_s`` from the latest few sightings only; None unless the
+        track swings (misfits its straight path sideways) and was seen clearly lately.
+        A tissue or a bag swings from side to side as it falls and turns within a few
+        frames; the whole fit lags each turn."""
         if self._motion is None:
             self._motion = self._fit_motion()
         if self._swing is None:
