@@ -128,16 +128,21 @@ def _inliers(
     return keep
 
 
+def _fit_with_covariance(t: np.ndarray, v: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares polynomial of v(t), highest power first, and the covariance of its
+    coefficients (zero when no degree of freedom is left to estimate the noise)."""
+    vander = np.vander(t, degree + 1)
+    coeffs, *_ = np.linalg.lstsq(vander, v, rcond=None)
+    dof = len(t) - degree - 1
+    if dof <= 0:
+        return coeffs, np.zeros((degree + 1, degree + 1))
+    resid = v - vander @ coeffs
+    return coeffs, float(resid @ resid) / dof * np.linalg.pinv(vander.T @ vander)
+
+
 def _quadratic_with_accel_sigma(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, float]:
     """Quadratic fit of v(t) and the standard error of its acceleration (2 x t² coefficient)."""
-    vander = np.vander(t, 3)
-    coeffs, *_ = np.linalg.lstsq(vander, v, rcond=None)
-    dof = len(t) - 3
-    if dof <= 0:
-        return coeffs, 0.0
-    resid = v - vander @ coeffs
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(vander.T @ vander)
+    coeffs, cov = _fit_with_covariance(t, v, 2)
     return coeffs, 2.0 * float(np.sqrt(max(cov[0, 0], 0.0)))
 
 
@@ -413,10 +418,7 @@ def _fastest_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
 def _cubic_end_acceleration(tau: np.ndarray, y_m: np.ndarray) -> float:
     """Downward acceleration (m/s²) of a cubic through the path, less 1.5 standard errors,
     at whichever of its two ends it is larger."""
-    vander = np.vander(tau, 4)
-    coeffs = solve_normal(vander, y_m)
-    resid = y_m - vander @ coeffs
-    cov = float(resid @ resid) / max(1, len(tau) - 4) * np.linalg.pinv(vander.T @ vander)
+    coeffs, cov = _fit_with_covariance(tau, y_m, 3)
     fastest = -np.inf
     for t in (0.0, float(tau[-1])):
         grad = np.array([6.0 * t, 2.0, 0.0, 0.0])  # d²y/dt² at t, per coefficient

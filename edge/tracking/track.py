@@ -144,14 +144,13 @@ class Track:
         if n == 1:
             return xy[0], zero, zero
         t = np.asarray(self.t_s[-n:]) - self.t_s[-1]
+        lin, lin_resid = fit_poly(t, xy, 1)
+        lin_rms = _rms(lin_resid, 1)
         self._swing = None
-        if n > SWING_FIT_POINTS and self._clearly_seen_lately(t):
-            _, x_resid = fit_poly(t, xy[:, :1], 1)
-            if float(np.sqrt(np.sum(x_resid * x_resid) / (n - 2))) > SWING_MIN_MISFIT_PX:
-                m = SWING_FIT_POINTS
-                side, _ = fit_poly(t[-m:], xy[-m:, :1], 1)
-                self._swing = (float(side[1, 0]), float(side[0, 0]))
-        lin, lin_rms = _fit(t, xy, 1)
+        if n > SWING_FIT_POINTS and _rms(lin_resid[:, :1], 1) > SWING_MIN_MISFIT_PX and self._clearly_seen_lately(t):
+            m = SWING_FIT_POINTS
+            side, _ = fit_poly(t[-m:], xy[-m:, :1], 1)
+            self._swing = (float(side[1, 0]), float(side[0, 0]))
         if n >= 4 and lin_rms > 1.0:
             # Curvature only when the points demand it: on a slow, jittery track a
             # quadratic extrapolates noise; on a fall it is what keeps the lock.
@@ -176,5 +175,11 @@ def _fit(t: np.ndarray, xy: np.ndarray, degree: int) -> tuple[np.ndarray, float]
     """Least-squares polynomial of x(t) and y(t): coefficients (degree + 1, 2),
     highest power first, and the RMS misfit per coordinate in px."""
     coeffs, resid = fit_poly(t, xy, degree)
-    dof = max(1, len(t) - degree - 1)
-    return coeffs, float(np.sqrt(np.sum(resid * resid) / (2 * dof)))
+    return coeffs, _rms(resid, degree)
+
+
+def _rms(resid: np.ndarray, degree: int) -> float:
+    """RMS misfit per coordinate (px) of a polynomial fit of ``degree`` with these residuals
+    (N, coordinates)."""
+    dof = max(1, resid.shape[0] - degree - 1)
+    return float(np.sqrt(np.sum(resid * resid) / (resid.shape[1] * dof)))
