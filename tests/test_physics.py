@@ -579,3 +579,198 @@ def test_a_sheet_that_turns_edge_on_falls_unseen_at_its_seen_pace_and_passes() -
         t[seen], noisy(xy[seen], px=0.5), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong
     )
     assert verdict.is_throw, verdict.reason
+
+
+def _scene_rules(min_descent_m: float, early_descent_m: float) -> PhysicsRules:
+    """The rules a scene's camera gives (its floor height sets the descents)."""
+    return replace(RULES, min_descent_m=min_descent_m, early_descent_m=early_descent_m, min_accel_mps2=2.0)
+
+
+def test_a_tumbling_shoe_whose_faint_blobs_fray_passes() -> None:
+    """Scene 0029 of seed 20261212 (1080p, 0.026 m per px), as measured until its alarm: a
+    12-px shoe whose contrast sinks from 40 to 10 as it passes darker windows. Its clear
+    blobs change size two-fold as it tumbles; near the threshold a sighting frays into
+    2-11 px. The size jumps are taken between its clear sightings."""
+    t = [7.6, 7.64, 7.68, 7.72, 7.76, 7.8, 7.84, 7.88, 7.92, 7.96, 8.0, 8.12, 8.16, 8.2, 8.24, 8.36, 8.4, 8.52]
+    x_m = [12.375, 12.444, 12.515, 12.575, 12.653, 12.721, 12.792, 12.848, 12.925, 12.991, 13.033, 13.181, 13.327,
+           13.42, 13.485, 13.682, 13.75, 13.961]
+    y_m = [16.292, 16.325, 16.349, 16.36, 16.365, 16.338, 16.29, 16.256, 16.177, 16.078, 15.99, 15.575, 15.381,
+           15.206, 15.019, 14.308, 14.009, 13.129]
+    area_px = np.array([107, 61, 52, 84, 100, 94, 51, 64, 72, 103, 61, 5, 54, 2, 11, 125, 10, 67])
+    contrast = np.array([39, 37, 28, 34, 43, 47, 35, 27, 28, 35, 34, 13, 21, 20, 21, 15, 10, 12])
+    strong = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1], bool)
+    width_px = np.array([16, 8, 8, 12, 12, 16, 16, 12, 12, 12, 12, 4, 12, 4, 8, 16, 8, 16])
+    verdict = judge_trajectory(
+        np.array(t), np.column_stack([x_m, y_m]), 0.0257, _scene_rules(5.98, 2.24), frame_s=1 / FPS,
+        area_px=area_px, contrast=contrast, strong=strong, width_px=width_px,
+    )
+    assert verdict.is_throw, verdict.reason
+    assert verdict.t_release == pytest.approx(7.6, abs=0.1)  # released at 7.58 s
+
+
+def test_a_young_track_whose_few_clear_blobs_agree_is_still_judged_on_all() -> None:
+    """Scene 0002 of distractor video 20261296 (720p, 0.052 m per px), as measured: nine
+    sightings near an insect at the lens, six clear blobs of 9-15 px and three of 2-3 px
+    between them, stepping down 3 m in 0.4 s. Too few clear sightings to say the object's
+    size alone: every sighting counts, and the size jumps."""
+    t = [9.92, 9.96, 10.0, 10.04, 10.16, 10.2, 10.24, 10.28, 10.32]
+    x_m = [22.256, 22.25, 22.252, 22.277, 22.253, 22.258, 22.279, 22.273, 22.211]
+    y_m = [8.064, 7.561, 7.475, 7.332, 6.516, 6.48, 5.871, 5.792, 5.044]
+    area_px = np.array([9, 13, 15, 2, 12, 13, 2, 3, 13])
+    strong = area_px > 5
+    verdict = judge_trajectory(
+        np.array(t), np.column_stack([x_m, y_m]), 0.0523, _scene_rules(6.15, 2.31), frame_s=1 / FPS,
+        area_px=area_px, contrast=np.array([-23, -15, -13, -42, -15, -13, -44, -47, -21]), strong=strong,
+        width_px=np.array([4, 8, 8, 4, 8, 4, 4, 4, 12]),
+    )
+    assert not verdict.is_throw
+    assert "jumps" in verdict.reason
+
+
+@pytest.mark.parametrize("rest_n", [6, 10])
+def test_a_thing_at_rest_that_falls_is_released_where_it_sat(rest_n: int) -> None:
+    """A blob that sat still for a quarter second or more, then falls from there: the
+    still sightings before the last say nothing of the fall, which starts from where
+    it sat."""
+    t, xy = _rest_then_fall(rest_n)
+    area, contrast, strong = _appearance(len(t))
+    xy = np.vstack([xy[:rest_n], noisy(xy[rest_n:])])
+    verdict = judge_trajectory(t, xy, M_PER_PX, RULES, frame_s=1 / FPS, area_px=area, contrast=contrast,
+                               strong=strong)
+    assert verdict.is_throw, verdict.reason
+    assert verdict.t_release == pytest.approx((rest_n - 1) / FPS, abs=0.1)
+    assert abs(verdict.release_m[1] - 40.0) < 0.5
+
+
+def test_a_stale_blob_taken_up_by_rain_below_it_is_no_fall() -> None:
+    """Scene 0117 of distractor video 20261296 (1080p, 0.022 m per px), as measured until
+    the alarm the previous release gave: a blob that sits still for 0.3 s (a stale
+    compression block), then faint blobs and rain streaks below it. Without the still
+    part, too few of its sightings are clear."""
+    t = [5.96, 6.0, 6.04, 6.08, 6.12, 6.16, 6.2, 6.24, 6.36, 6.4, 6.44, 6.64, 6.68, 6.8, 6.92, 6.96]
+    x_m = [5.124, 5.124, 5.124, 5.124, 5.124, 5.125, 5.125, 5.123, 5.099, 5.093, 5.068, 5.077, 5.077, 5.147, 4.515,
+           4.603]
+    y_m = [13.472, 13.472, 13.472, 13.478, 13.478, 13.473, 13.473, 13.472, 13.187, 13.101, 12.836, 11.394, 11.394,
+           10.819, 9.455, 9.283]
+    area_px = np.array([17, 17, 17, 15, 15, 13, 13, 14, 26, 63, 85, 1, 1, 23, 3, 5])
+    verdict = judge_trajectory(
+        np.array(t), np.column_stack([x_m, y_m]), 0.0221, _scene_rules(6.18, 2.32), frame_s=1 / FPS,
+        area_px=area_px, contrast=np.array([9, 9, 9, 9, 9, 9, 9, 9, 7, 8, 12, 10, 10, -7, -7, 7]),
+        strong=np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0], bool),
+        width_px=np.array([4, 4, 4, 4, 4, 4, 4, 4, 8, 8, 12, 4, 4, 8, 4, 4]),
+    )
+    assert not verdict.is_throw
+    assert "too faint" in verdict.reason
+
+
+def test_a_chain_that_sat_on_stale_blobs_before_its_fall_is_seen_too_rarely() -> None:
+    """Scene 0104 of distractor video 20261296 (1080p, 0.057 m per px), as measured: a
+    chain of rain and noise over 2 s that first sat on two stale blobs for half a second
+    (within 0.35 px, most of them read again unchanged). Its fall starts after them, and
+    is seen in too few of its frames."""
+    t = [6.04, 6.08, 6.12, 6.16, 6.2, 6.24, 6.28, 6.32, 6.36, 6.4, 6.44, 6.48, 6.52, 6.6, 6.88, 7.0, 7.04, 7.12,
+         7.28, 7.4, 7.6, 7.68, 7.72, 7.76, 7.96, 8.04, 8.08, 8.12]
+    x_m = [18.276, 18.319, 18.319, 18.314, 18.313, 18.299, 18.306, 18.494, 18.494, 18.478, 18.478, 18.478, 18.478,
+           18.043, 17.83, 16.623, 16.609, 17.04, 16.268, 15.852, 16.773, 14.647, 14.638, 14.071, 12.655, 12.629,
+           12.567, 12.552]
+    y_m = [18.387, 18.86, 18.86, 18.861, 18.861, 18.868, 18.878, 18.676, 18.676, 18.668, 18.668, 18.666, 18.666,
+           18.066, 18.631, 18.22, 18.19, 17.768, 16.441, 16.461, 16.168, 16.371, 16.127, 15.531, 16.056, 15.496,
+           14.75, 14.589]
+    area_px = np.array([27, 10, 10, 8, 8, 6, 3, 3, 3, 2, 2, 2, 2, 2, 15, 22, 32, 7, 113, 11, 5, 44, 4, 21, 54, 5,
+                        16, 32])
+    strong = np.array([1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 1], bool)
+    verdict = judge_trajectory(
+        np.array(t), np.column_stack([x_m, y_m]), 0.0569, _scene_rules(6.6, 2.47), frame_s=1 / FPS,
+        area_px=area_px, contrast=np.full(len(t), 14.0), strong=strong,
+        width_px=np.where(area_px > 4, 8, 4),
+    )
+    assert not verdict.is_throw
+    assert "seen in only" in verdict.reason
+
+
+def test_a_chain_that_comes_to_a_halt_is_not_falling_now() -> None:
+    """Scene 0025 of distractor video 20261295 (720p, 0.041 m per px), as measured until
+    the alarm the previous release gave: rain and noise strung into a drop of 2.7 m at up
+    to 6.6 m/s, whose latest sightings hardly move (0.9 m/s). A falling thing does not
+    slow down to a crawl."""
+    t = [5.48, 5.8, 5.88, 6.04, 6.08, 6.12, 6.16, 6.2, 6.24]
+    x_m = [7.275, 6.564, 6.465, 6.363, 6.504, 6.556, 6.558, 6.587, 6.592]
+    y_m = [13.702, 12.933, 12.642, 11.802, 11.359, 11.057, 11.038, 10.962, 10.954]
+    area_px = np.array([84, 101, 8, 5, 65, 18, 15, 9, 8])
+    verdict = judge_trajectory(
+        np.array(t), np.column_stack([x_m, y_m]), 0.0414, _scene_rules(6.53, 2.45), frame_s=1 / FPS,
+        area_px=area_px, contrast=np.array([14, 15, 8, 8, 9, 8, 8, 7, 8]),
+        strong=np.array([1, 1, 1, 0, 1, 1, 1, 1, 1], bool), width_px=np.array([16, 16, 4, 4, 8, 8, 8, 4, 4]),
+    )
+    assert not verdict.is_throw
+    assert "slowed" in verdict.reason
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_leaf_with_rain_strung_on_at_its_end_still_falls_like_a_leaf(seed: int) -> None:
+    """As in scene 0272 of distractor video 20261296: a leaf drifts down at 2.2 m/s for two
+    seconds, swaying, then the track takes a few rain streaks, sparse and falling fast.
+    A straight line through the settled part bends to the streaks (2.6 m/s); the median
+    of the slopes between sightings half the part apart stays the leaf's."""
+    t_leaf = np.arange(0, 2.25, 1 / FPS)
+    y_leaf = 40.0 - np.where(t_leaf < 0.45, 2.2 * t_leaf**2 / 0.9, 2.2 * (t_leaf - 0.225))
+    x_leaf = 8.0 + 0.6 * np.sin(2 * np.pi * 0.5 * t_leaf)
+    t_rain = np.array([2.32, 2.36, 2.6, 2.84, 2.88, 3.0])
+    y_rain = y_leaf[-1] - np.array([0.3, 0.33, 1.16, 2.41, 2.9, 4.07])
+    t = np.concatenate([t_leaf, t_rain])
+    x = np.concatenate([x_leaf, np.full(len(t_rain), x_leaf[-1])])
+    xy = noisy(np.column_stack([x, np.concatenate([y_leaf, y_rain])]), px=0.3, seed=seed)
+    area, contrast, strong = _appearance(len(t))
+    verdict = judge_trajectory(t, xy, M_PER_PX, RULES, frame_s=1 / FPS, area_px=area, contrast=contrast, strong=strong)
+    assert not verdict.is_throw
+    assert "like a leaf" in verdict.reason
+
+
+# Scene 0027 of seed 20261216 (720p, 0.027 m per px), as measured until the alarm the
+# previous release gave: faint blobs by the roof for 0.9 s (a stale block and noise, read
+# again unchanged), then a leaf swaying 2 m sideways as it comes down at a steady 2.7 m/s.
+_LEAF_FROM_ROOF = np.array([
+    # t_s, x_m, y_m, area_px, contrast, strong, width_px
+    (8.80, 13.566, 15.402, 55, -45, 1, 12), (8.96, 13.223, 14.995, 4, -10, 0, 4),
+    (9.04, 13.061, 14.789, 8, -10, 0, 8), (9.08, 13.046, 14.795, 6, -11, 0, 8), (9.12, 13.038, 14.801, 3, -11, 0, 4),
+    (9.16, 13.038, 14.801, 3, -11, 0, 4), (9.32, 12.669, 14.311, 200, 16, 1, 8),
+    (9.44, 13.166, 13.755, 27, -19, 1, 8), (9.56, 13.388, 13.442, 28, -18, 1, 8),
+    (9.68, 13.301, 13.528, 1, -13, 0, 4), (9.72, 13.767, 13.036, 42, -18, 1, 12),
+    (9.76, 13.855, 12.943, 28, -17, 1, 8), (9.80, 13.952, 12.815, 40, -23, 1, 12),
+    (9.84, 14.067, 12.717, 43, -47, 1, 8), (9.88, 14.175, 12.635, 51, -55, 1, 12),
+    (9.92, 14.276, 12.532, 48, -48, 1, 12), (9.96, 14.349, 12.461, 203, 0, 1, 12),
+    (10.00, 14.473, 12.324, 58, -40, 1, 12), (10.04, 14.567, 12.218, 59, -39, 1, 8),
+    (10.08, 14.651, 12.117, 53, -41, 1, 8), (10.12, 14.749, 12.031, 56, -24, 1, 12),
+    (10.16, 14.811, 11.921, 25, -19, 1, 8), (10.20, 14.836, 11.865, 32, -14, 1, 12),
+    (10.24, 14.936, 11.696, 6, -20, 1, 4), (10.28, 14.993, 11.593, 1, -14, 0, 4),
+    (10.40, 15.062, 11.300, 16, -20, 1, 12), (10.44, 15.036, 11.116, 3, -12, 0, 4),
+    (10.48, 15.038, 11.118, 9, -14, 1, 4), (10.52, 15.026, 11.013, 13, -19, 1, 4),
+    (10.56, 14.994, 10.884, 28, -24, 1, 12), (10.60, 14.963, 10.781, 33, -22, 1, 8),
+    (10.64, 14.897, 10.676, 41, -18, 1, 12), (10.68, 14.857, 10.589, 52, -20, 1, 12),
+    (10.72, 14.768, 10.480, 40, -19, 1, 8), (10.76, 14.706, 10.382, 69, -23, 1, 12),
+    (10.80, 14.630, 10.284, 35, -21, 1, 8), (10.84, 14.530, 10.182, 55, -20, 1, 8),
+    (10.88, 14.447, 10.092, 53, -19, 1, 12), (10.92, 14.338, 9.974, 42, -20, 1, 8),
+    (10.96, 14.224, 9.867, 50, -18, 1, 12), (11.00, 14.131, 9.778, 43, -18, 1, 8),
+    (11.04, 14.014, 9.654, 38, -21, 1, 8), (11.08, 13.903, 9.546, 40, -25, 1, 12),
+    (11.12, 13.801, 9.462, 42, -32, 1, 12), (11.16, 13.696, 9.353, 38, -34, 1, 8),
+    (11.20, 13.602, 9.263, 42, -27, 1, 12), (11.24, 13.501, 9.142, 31, -30, 1, 8),
+    (11.28, 13.407, 9.037, 27, -27, 1, 12), (11.32, 13.329, 8.945, 31, -31, 1, 12),
+    (11.36, 13.243, 8.836, 44, -42, 1, 12), (11.40, 13.175, 8.733, 44, -38, 1, 8),
+    (11.44, 13.119, 8.635, 50, -40, 1, 12), (11.48, 13.067, 8.532, 55, -40, 1, 8),
+    (11.52, 13.029, 8.432, 57, -41, 1, 12), (11.56, 12.997, 8.331, 53, -49, 1, 12),
+    (11.60, 12.979, 8.224, 57, -47, 1, 12), (11.64, 12.971, 8.123, 55, -55, 1, 12),
+    (11.68, 12.974, 8.018, 53, -56, 1, 12), (11.72, 12.984, 7.915, 59, -54, 1, 12),
+    (11.76, 13.010, 7.814, 62, -51, 1, 8),
+])
+
+
+def test_a_leaf_whose_track_starts_on_faint_blobs_does_not_start_a_fall() -> None:
+    """The faint blobs before the leaf bend the early parabola into a start from rest; the
+    clear sightings alone show none (the leaf, steady, and the one clear blob before it)."""
+    t, x_m, y_m, area_px, contrast, strong, width_px = _LEAF_FROM_ROOF.T
+    verdict = judge_trajectory(
+        t, np.column_stack([x_m, y_m]), 0.0265, _scene_rules(6.43, 2.41), frame_s=1 / FPS, area_px=area_px,
+        contrast=contrast, strong=strong.astype(bool), width_px=width_px,
+    )
+    assert not verdict.is_throw
+    assert "clear sightings show no fall" in verdict.reason

@@ -70,6 +70,13 @@ class PhysicsRules:
     min_fast_points: int = 5
     min_descending_share: float = 0.75
     min_strong_fast_points: int = 4
+    # An alarm is raised on a thing that falls now: over its latest three steps it
+    # moves down at least this share of the fastest it was seen falling before.
+    min_recent_speed_share: float = 0.4
+    # A blob that stays within still_px for min_still_sightings sightings or more is
+    # at rest (a stale compression block, a ghost); see judge_trajectory.
+    still_px: float = 0.5
+    min_still_sightings: int = 6
     max_outlier_share: float = 0.3
     residual_px: float = 1.5  # allowed RMS misfit, in px of the local image scale
     residual_floor_m: float = 0.12
@@ -178,6 +185,16 @@ def judge_trajectory(
     below the threshold where the fall was predicted: they count for where the object
     was and that it was seen, but say nothing of its size, contrast or clarity.
     """
+    # Nothing in flight sits still for frames on end, and a thing at rest on a sill is
+    # background: a still blob is a stale compression block or a ghost, which a track
+    # may string to something passing it. The fall, if any, starts from its last still
+    # sighting.
+    if (still_end := _end_of_still_run(t_s, xy_m, rules.still_px * m_per_px, rules.min_still_sightings)) > 0:
+        rest = slice(still_end, None)
+        t_s, xy_m = t_s[rest], xy_m[rest]
+        area_px, contrast, strong, probed, width_px, edge_sharpness = (
+            None if a is None else a[rest] for a in (area_px, contrast, strong, probed, width_px, edge_sharpness)
+        )
     n = len(t_s)
     blob = np.ones(n, bool) if probed is None else ~np.asarray(probed, bool)  # sightings with a blob of their own
     if blob.sum() < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
@@ -234,8 +251,11 @@ def judge_trajectory(
                            f"median contrast {median_contrast:.0f})", descent_m=descent_m)
     if _fell_mostly_unseen(tau, y_m, rules):
         return Verdict(False, "fell mostly while unseen, faster than seen", descent_m=descent_m)
+    # Near the motion threshold a blob frays into a few pixels, so its size says
+    # little: once enough sightings are clear, the jumps are taken between those.
+    clear = blob & strong if strong is not None and (blob & strong).sum() >= rules.min_points else blob
     if area_px is not None and blob.sum() > 2:
-        jump = _median_area_jump(area_px[blob])
+        jump = _median_area_jump(area_px[clear])
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings", descent_m=descent_m)
         size_m = float(np.sqrt(np.median(area_px[blob]))) * m_per_px
@@ -279,6 +299,13 @@ def judge_trajectory(
         tau, y_m, strong, fitted_descent, accel, residual_m / m_per_px, rules
     ):
         return Verdict(False, "has not fallen far enough", descent_m=fitted_descent)
+    # The start from rest must show in the clear sightings too: faint blobs before a leaf
+    # (a stale block, noise) can bend the early parabola of its steady descent into one.
+    if (clear_start := _clear_start(tau, y_m, None if strong is None else strong & blob, early, rules)) is not None:
+        a_clear, sigma_clear = clear_start
+        if a_clear + 1.5 * sigma_clear < rules.min_accel_mps2:
+            return Verdict(False, f"its clear sightings show no fall ({a_clear:.1f} m/s²)", accel_mps2=a_clear,
+                           descent_m=fitted_descent)
     # The acceleration must be clearly there, not a wobble of noisy positions on a
     # far, coarse facade (a car creeping down the image, say).
     if accel - 1.5 * accel_sigma < rules.min_accel_mps2 or accel > rules.max_accel_mps2:
@@ -307,7 +334,9 @@ def judge_trajectory(
     settled = tau >= rules.settle_s
     v_settled = v_late
     if tau[-1] - rules.settle_s >= rules.min_settled_span_s and settled.sum() >= 3:
-        v_settled = float(-np.polyfit(tau[settled], y_m[settled], 1)[0])
+        # A robust slope: a few stray blobs strung on at the end (rain under a leaf) do
+        # not make a fast faller of a slow one.
+        v_settled = -_median_slope(tau[settled], y_m[settled])
     if (v_fall := min(v_late, v_settled)) < rules.min_fall_speed_mps:
         return Verdict(False, f"falls at {v_fall:.1f} m/s, like a leaf", accel_mps2=accel, descent_m=fitted_descent)
     if v_late - v_start < rules.min_speed_gain_mps:
@@ -327,7 +356,7 @@ def judge_trajectory(
     if strong is not None and int(strong[fast[moving]].sum()) < rules.min_strong_fast_points:
         # Faint blobs may carry a track, but a fall made only of them is noise.
         return Verdict(False, "too faint while falling", accel_mps2=accel, descent_m=fitted_descent)
-    falling_areas = area_px[fast[0] - 1 :][blob[fast[0] - 1 :]] if area_px is not None else np.zeros(0)
+    falling_areas = area_px[fast[0] - 1 :][clear[fast[0] - 1 :]] if area_px is not None else np.zeros(0)
     if len(falling_areas) > rules.min_fast_points:
         # The same smoothness while it falls: a stale blob sitting still for a while has
         # a calm start whose steady size hides a chain of rain streaks after it.
@@ -335,6 +364,10 @@ def judge_trajectory(
         if jump > rules.max_area_jump:
             return Verdict(False, f"blob size jumps {np.exp(jump):.1f}-fold between sightings while falling",
                            accel_mps2=accel, descent_m=fitted_descent)
+    recent_mps, fastest_mps = _recent_and_fastest_speed(tau, y_m)
+    if recent_mps < rules.min_recent_speed_share * fastest_mps and fastest_mps - recent_mps > rules.min_fall_speed_mps:
+        return Verdict(False, f"has slowed from {fastest_mps:.1f} to {recent_mps:.1f} m/s: no longer falling",
+                       accel_mps2=accel, descent_m=fitted_descent)
     vx = np.polyval(np.polyder(x_cubic), tau)
     if float(np.max(np.abs(vx))) > rules.max_horizontal_speed_mps:
         return Verdict(False, "moves too fast sideways for a throw", accel_mps2=accel,
@@ -460,3 +493,48 @@ def _fell_mostly_unseen(tau: np.ndarray, y_m: np.ndarray, rules: PhysicsRules) -
 def _median_area_jump(area_px: np.ndarray) -> float:
     """Median |log area ratio| between consecutive sightings."""
     return float(np.median(np.abs(np.diff(np.log(np.maximum(area_px, 1.0))))))
+
+
+def _end_of_still_run(t_s: np.ndarray, xy_m: np.ndarray, still_m: float, run: int) -> int:
+    """Index of the last sighting of the latest run of ``run`` sightings that stay within
+    ``still_m`` of its end, among those in the first half of the track's time; 0 if none."""
+    if len(t_s) < run:
+        return 0
+    windows = np.lib.stride_tricks.sliding_window_view(xy_m, run, axis=0)  # (n - run + 1, 2, run)
+    ends = xy_m[run - 1 :, :, None]
+    still = np.max(np.hypot(*(windows - ends).transpose(1, 0, 2)), axis=1) <= still_m
+    still &= t_s[run - 1 :] - t_s[0] <= 0.5 * (t_s[-1] - t_s[0])
+    hits = np.nonzero(still)[0]
+    return int(hits[-1]) + run - 1 if hits.size else 0
+
+
+def _recent_and_fastest_speed(tau: np.ndarray, y_m: np.ndarray, steps: int = 3) -> tuple[float, float]:
+    """Downward speed (m/s) over the latest ``steps`` steps between sightings, and the
+    fastest over any earlier run of as many steps."""
+    if len(tau) <= steps + 1:
+        return 0.0, 0.0
+    speed = (y_m[:-steps] - y_m[steps:]) / np.maximum(tau[steps:] - tau[:-steps], 1e-6)
+    return float(speed[-1]), float(np.max(speed[:-1]))
+
+
+def _median_slope(t: np.ndarray, v: np.ndarray) -> float:
+    """Robust slope of v(t) (units of v per unit of t): the median of the slopes between
+    each point and the one half the points later. Stray points, fewer than half, move it
+    little; a least-squares line bends to them."""
+    half = len(t) // 2
+    return float(np.median((v[half:2 * half] - v[:half]) / (t[half:2 * half] - t[:half])))
+
+
+def _clear_start(
+    tau: np.ndarray, y_m: np.ndarray, clear: np.ndarray | None, early: np.ndarray, rules: PhysicsRules
+) -> tuple[float, float] | None:
+    """Downward acceleration (m/s²) and its standard error over the first clear sightings:
+    those of the ``early`` window, or the first ``min_points`` when it holds fewer. None
+    when not known or too few are clear."""
+    if clear is None:
+        return None
+    first = np.nonzero(clear)[0][: max(rules.min_points, int((early & clear).sum()))]
+    if first.size < rules.min_points:
+        return None
+    q, sigma = _quadratic_with_accel_sigma(tau[first], y_m[first])
+    return float(-2.0 * q[0]), sigma
