@@ -122,7 +122,9 @@ def test_a_full_clip_store_defers_and_recovers_once_space_is_freed(tmp_path: Pat
     link.start()
     try:
         assert _wait(lambda: service.counters()["storage_full_total"] >= 1, 15.0)
-        assert counts(db)[1] == 2 and spool.stats()["depth"] == 2
+        # The link takes the server's reply to the last stored clip off the spool on its
+        # own thread, a moment after the server counted the full store.
+        assert _wait(lambda: counts(db)[1] == 2 and spool.stats()["depth"] == 2, 10.0), (counts(db), spool.stats())
         store.clips.max_bytes = 1 << 30  # an operator frees space
         assert link.wait_drained(30.0)
     finally:
