@@ -498,12 +498,16 @@ def _median_area_jump(area_px: np.ndarray) -> float:
 def _end_of_still_run(t_s: np.ndarray, xy_m: np.ndarray, still_m: float, run: int) -> int:
     """Index of the last sighting of the latest run of ``run`` sightings that stay within
     ``still_m`` of its end, among those in the first half of the track's time; 0 if none."""
-    if len(t_s) < run:
+    head = int(np.count_nonzero(t_s - t_s[0] <= 0.5 * (t_s[-1] - t_s[0])))  # times are in order
+    if head < run:
         return 0
-    windows = np.lib.stride_tricks.sliding_window_view(xy_m, run, axis=0)  # (n - run + 1, 2, run)
-    ends = xy_m[run - 1 :, :, None]
-    still = np.max(np.hypot(*(windows - ends).transpose(1, 0, 2)), axis=1) <= still_m
-    still &= t_s[run - 1 :] - t_s[0] <= 0.5 * (t_s[-1] - t_s[0])
+    xy = xy_m[:head]
+    # Most tracks move: without run - 1 short steps there is no still run (cheap, and
+    # judging runs on every sighting of every track).
+    if int((np.hypot(*np.diff(xy, axis=0).T) <= 2.0 * still_m).sum()) < run - 1:
+        return 0
+    windows = np.lib.stride_tricks.sliding_window_view(xy, run, axis=0)  # (head - run + 1, 2, run)
+    still = np.max(np.hypot(*(windows - xy[run - 1 :, :, None]).transpose(1, 0, 2)), axis=1) <= still_m
     hits = np.nonzero(still)[0]
     return int(hits[-1]) + run - 1 if hits.size else 0
 
