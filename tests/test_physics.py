@@ -16,6 +16,11 @@ M_PER_PX = 0.1  # 10 px per metre
 RULES = PhysicsRules(min_descent_m=6.0)
 
 
+def _scene_rules(min_descent_m: float, early_descent_m: float) -> PhysicsRules:
+    """The rules a scene's camera gives (its floor height sets the descents)."""
+    return replace(RULES, min_descent_m=min_descent_m, early_descent_m=early_descent_m, min_accel_mps2=2.0)
+
+
 def fall_with_drag(
     y0_m: float, v_up0_mps: float, v_terminal_mps: float, duration_s: float, vx_mps: float = 0.8
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +149,7 @@ def test_stale_sightings_before_the_fall_leave_its_release_where_it_is() -> None
            6.004, 5.808, 5.615, 5.404, 5.173, 4.924, 4.663]
     area_px = np.array([3, 3, 3, 2, 115, 68, 90, 122, 141, 138, 78, 50, 78, 132, 145, 134, 135, 117, 130, 173, 156])
     width_px = np.array([4, 4, 4, 4, 16, 12, 16, 16, 16, 16, 16, 12, 12, 12, 20, 16, 16, 16, 16, 12, 16])
-    rules = replace(RULES, min_descent_m=5.79, early_descent_m=2.17, min_accel_mps2=2.0)  # the scene's camera
+    rules = _scene_rules(5.79, 2.17)  # the scene's camera
     verdict = judge_trajectory(
         t, np.column_stack([x_m, y_m]), 0.0166, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
         contrast=np.where(area_px < 10, -8.0, -40.0), strong=area_px >= 10,
@@ -228,7 +233,7 @@ def test_a_fall_with_a_stale_sighting_and_a_catch_up_is_not_faster_than_gravity(
            8.138, 7.904, 7.395, 7.146, 6.865, 6.61, 5.912, 4.818, 4.432]
     area_px = np.array([65, 54, 43, 49, 67, 55, 40, 13, 7, 36, 17, 1, 28, 25, 34, 12, 52, 61, 26, 16, 46, 46, 70])
     width_px = np.array([12, 12, 12, 12, 12, 12, 8, 8, 8, 8, 8, 4, 12, 12, 12, 4, 8, 8, 8, 8, 12, 12, 12])
-    rules = replace(RULES, min_descent_m=5.64, early_descent_m=2.12, min_accel_mps2=2.0)  # the scene's camera
+    rules = _scene_rules(5.64, 2.12)  # the scene's camera
     verdict = judge_trajectory(
         t, np.column_stack([x_m, y_m]), 0.0466, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
         contrast=np.full(len(t), 25.0), strong=area_px > 1,
@@ -251,7 +256,7 @@ def test_a_stray_blob_at_the_end_of_a_fall_does_not_make_it_faster_than_gravity(
     width_px = np.array([12, 12, 16, 16, 8, 4, 12, 12, 4, 8, 8, 12, 12, 4, 1, 1, 4])
     probed = np.zeros(len(t), bool)
     probed[[14, 15]] = True
-    rules = replace(RULES, min_descent_m=5.66, early_descent_m=2.12, min_accel_mps2=2.0)  # the scene's camera
+    rules = _scene_rules(5.66, 2.12)  # the scene's camera
     verdict = judge_trajectory(
         t, np.column_stack([x_m, y_m]), 0.0592, rules, frame_s=1 / FPS, area_px=area_px, width_px=width_px,
         contrast=np.full(len(t), -20.0), strong=area_px > 1, probed=probed,
@@ -579,11 +584,6 @@ def test_a_sheet_that_turns_edge_on_falls_unseen_at_its_seen_pace_and_passes() -
         t[seen], noisy(xy[seen], px=0.5), M_PER_PX, RULES, area_px=area, contrast=contrast, strong=strong
     )
     assert verdict.is_throw, verdict.reason
-
-
-def _scene_rules(min_descent_m: float, early_descent_m: float) -> PhysicsRules:
-    """The rules a scene's camera gives (its floor height sets the descents)."""
-    return replace(RULES, min_descent_m=min_descent_m, early_descent_m=early_descent_m, min_accel_mps2=2.0)
 
 
 def test_a_tumbling_shoe_whose_faint_blobs_fray_passes() -> None:

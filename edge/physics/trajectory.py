@@ -71,7 +71,8 @@ class PhysicsRules:
     min_descending_share: float = 0.75
     min_strong_fast_points: int = 4
     # An alarm is raised on a thing that falls now: over its latest three steps it
-    # moves down at least this share of the fastest it was seen falling before.
+    # moves down at least this share of the fastest it was seen falling before (unless
+    # the two differ by less than min_fall_speed_mps, which noise on a slow fall may).
     min_recent_speed_share: float = 0.4
     # A blob that stays within still_px for min_still_sightings sightings or more is
     # at rest (a stale compression block, a ghost); see judge_trajectory.
