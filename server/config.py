@@ -118,7 +118,7 @@ def parse_server_config(data: object, origin: str = "<config>") -> ServerConfig:
     try:
         return ServerConfig.model_validate(data)
     except ValidationError as err:
-        raise ServerConfigError(format_validation_errors(err, origin, "server config")) from None
+        raise ServerConfigError(format_validation_errors(err, origin, "server config", ServerConfig)) from None
 
 
 def load_server_config(path: Path | None, overrides: dict[str, object]) -> ServerConfig:

@@ -106,6 +106,15 @@ def test_good_config_loads(tmp_path: Path) -> None:
         ({"masks__1": [[0, 0], [10, 0], [20, 0]]}, "masks.1", "no area"),
         ({"privacy": {"polygons": [[[0, 0], [9, 9], [9, 0], [0, 9], [4, -5]]]}}, "privacy.polygons.0", "itself"),
         ({"privacy": {"blur_everything": True}}, "privacy.blur_everything", "unknown key"),
+        ({"masks": [[[0, 0], [10, 10], [10, 0], [0, 10]]]}, "masks.0", "mask polygon intersects itself"),  # a bow-tie
+        # A typo is told the key it most resembles, at any depth.
+        (
+            {"facades__0__flors_height_m": 3.0},
+            "facades.0.flors_height_m",
+            "unknown key (did you mean 'floor_height_m'?)",
+        ),
+        ({"mask": []}, "mask", "unknown key (did you mean 'masks'?)"),
+        ({"motion": {"treshold": 3}}, "motion.treshold", "unknown key (did you mean 'threshold'?)"),
         ({"motion": {"threshold": 0.1}}, "motion.threshold", "greater than or equal"),
     ],
 )
@@ -140,6 +149,7 @@ def test_bad_yaml_names_line_and_column(tmp_path: Path) -> None:
 
 def test_not_a_mapping(tmp_path: Path) -> None:
     assert "must be a mapping of keys, got list" in error_of(tmp_path, "- a\n- b\n")
+    assert error_of(tmp_path, "# nothing yet\n").endswith("cam.yaml: the camera config is empty")
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
@@ -218,6 +228,9 @@ def test_frame_fit_warns_about_facades_with_all_corners_outside(tmp_path: Path) 
     away = changed(facades__0__corners=[[1000, 100], [1200, 100], [1200, 400], [1000, 400]], masks=[])
     fit = check_frame_fit(load_camera_config(write(tmp_path, away)), 640, 480)
     assert "not in the 640x480 frame at all" in fit.warnings[0]
+    # With no facade in view the camera watches nothing: detection refuses it, so must the check.
+    assert fit.errors == ["facades: no part of any facade lies inside the 640x480 frame once the masks are cut out; "
+                          "the camera would watch nothing, and detection refuses to run on it"]
 
 
 def test_polygon_covers_frame_edge_cases() -> None:

@@ -81,6 +81,7 @@ def test_preview_draws_the_grid_on_the_frame(tmp_path: Path, frame_png: Path) ->
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: cam-07, 1 facade (19 floors x 5 columns), 2 masks, 1 privacy polygon")
     assert "768x576" in result.stdout
+    assert f"wrote the preview to {preview}" in result.stderr
 
     original = cv2.imread(str(frame_png))
     drawn = cv2.imread(str(preview))
@@ -148,6 +149,24 @@ def test_facade_outside_the_frame_is_a_warning(tmp_path: Path, frame_png: Path) 
     assert result.stdout.startswith("OK: cam-07")
 
 
+def test_a_camera_that_watches_no_facade_in_the_frame_is_an_error(tmp_path: Path, frame_png: Path) -> None:
+    # Detection refuses such a camera, so the check must not call it OK.
+    facades = [{"name": "off", "corners": [[900, 20], [1100, 30], [1120, 500], [880, 500]], "floors": 9, "columns": 3}]
+    result = fallwatch("config", "check", write_config(tmp_path, facades=facades), "--frame", frame_png)
+    assert result.returncode == 2
+    assert "warning: facades.0 (off): the facade is not in the 768x576 frame at all" in result.stderr
+    assert "facades: no part of any facade lies inside the 768x576 frame once the masks are cut out" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_missing_source_file_is_named(tmp_path: Path) -> None:
+    result = fallwatch("config", "check", write_config(tmp_path, source="nothere.mp4"))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: source {tmp_path / 'nothere.mp4'}: no such file" in result.stderr
+    # A stream or a device is not a file to look for.
+    assert "warning" not in fallwatch("config", "check", write_config(tmp_path)).stderr
+
+
 def test_unusable_frame_or_preview_arguments(tmp_path: Path, frame_png: Path) -> None:
     config_path = write_config(tmp_path)
     missing = fallwatch("config", "check", config_path, "--frame", tmp_path / "nope.png")
@@ -177,3 +196,21 @@ def test_overlay_is_pure_and_checks_its_input(frame_png: Path) -> None:
     assert not np.array_equal(drawn, frame)
     with pytest.raises(ValueError, match="H x W x 3 uint8"):
         draw_facade_overlay(frame[:, :, 0], config)
+
+
+def test_labels_beyond_the_frame_edge_do_not_pile_up(frame_png: Path) -> None:
+    # A tall facade whose top floors lie above the view: their numbers would all be
+    # pulled in to the top edge, on top of each other and of the column numbers.
+    from edge.config.camera import FacadeConfig
+    from edge.geometry.overlay import _label_columns, _label_floors
+
+    facade = Facade(FacadeConfig(name="tall", corners=[[300, -120], [560, -110], [600, 500], [260, 500]],
+                                 floors=24, columns=5))
+    img = cv2.imread(str(frame_png))
+    taken: list[tuple[float, float, float, float]] = []
+    _label_floors(img, facade, taken)
+    _label_columns(img, facade, taken)
+    assert 10 <= len(taken) < 24 + 5  # some labels left out, most drawn
+    for i, a in enumerate(taken):
+        for b in taken[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)

@@ -73,7 +73,13 @@ def test_evaluating_a_scene_explains_its_missed_throw(tmp_path: Path) -> None:
     assert result.miss_reasons[throw_id]["why"]
     report = build_report([result])
     assert report["missed"][0]["why"] == result.miss_reasons[throw_id]["why"]
-    assert "missed throws, why" in format_table(report)
+    table = format_table(report)
+    assert "missed throws, why" in table
+    # Nothing to count is said in words, not as Python's None or a dict.
+    assert "None" not in table and "{" not in table
+    assert "(no such video)" in table  # no distractor-only scene
+    assert "n/a / n/a" in table  # no latency: nothing found
+    assert "640x360: " in table
 
 
 def test_eval_names_a_scene_whose_video_is_missing_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -223,8 +223,13 @@ def test_frame_fit_uses_the_calibration_image(ctx: ServerContext) -> None:
         ]
     )
     r = c.post(f"/api/cameras/{CAM}/configs/validate", json={"config": far})
-    assert r.json()["ok"] is True
     assert r.json()["warnings"][0]["path"] == "facades.0" and "not in the" in r.json()["warnings"][0]["message"]
+    # With no facade in the picture the edge would watch nothing and refuse the config: so does the page.
+    assert r.json()["ok"] is False
+    assert r.json()["errors"] == [
+        {"path": "facades", "message": f"no part of any facade lies inside the {W}x{H} frame once the masks are cut "
+                                       "out; the camera would watch nothing, and detection refuses to run on it"}
+    ]
     assert c.save(outside, None).status_code == 422 and c.versions() == []
 
 

@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     frame_path = args.frame if args.frame is not None else _source_file(config)
+    if (missing := _missing_source_file(config)) is not None:
+        print(f"{args.config}: warning: source {missing}: no such file; detection cannot open it", file=sys.stderr)
     if frame_path is None:
         if args.preview is not None:
             from edge.sources.url import redact_url
@@ -85,7 +87,10 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             print(f"{args.config}: {problem}", file=sys.stderr)
             return 2
-    print(f"{summary_line(config)}; fits the {width_px}x{height_px} frame")
+    if args.preview is not None:
+        print(f"{args.config}: wrote the preview to {args.preview}", file=sys.stderr)
+    checked = "fits" if not fit.warnings else f"with {_count(len(fit.warnings), 'warning')} (above) for"
+    print(f"{summary_line(config)}; {checked} the {width_px}x{height_px} frame")
     return 0
 
 
@@ -109,6 +114,14 @@ def _source_file(config: CameraConfig) -> Path | None:
         return None
     path = Path(config.source)
     return path if path.is_file() else None
+
+
+def _missing_source_file(config: CameraConfig) -> Path | None:
+    """The config's source when it names a local file that does not exist."""
+    if isinstance(config.source, int) or "://" in config.source or config.source.startswith("/dev/"):
+        return None
+    path = Path(config.source)
+    return None if path.exists() else path
 
 
 def read_first_frame(path: Path) -> np.ndarray:

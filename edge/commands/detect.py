@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from edge.commands.arguments import at_least
+
 log = logging.getLogger("fallwatch.detect")
 
 
@@ -13,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("detect", help="detect throws in a video file, one JSON event per line")
     p.add_argument("video", help="video file (any format FFmpeg reads)")
     p.add_argument("--config", required=True, help="camera config YAML")
-    p.add_argument("--threads", type=int, default=0, help="decoder threads (0 = FFmpeg's choice)")
+    p.add_argument("--threads", type=at_least(0), default=0, help="decoder threads (default 0: FFmpeg's choice)")
     p.set_defaults(func=run)
 
 
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fallwatch detect: {exc.one_line()}", file=sys.stderr)
         return 2
     try:
-        summary = detect_video(args.video, config, threads=args.threads, on_event=_print_event)
+        summary = detect_video(args.video, config, threads=args.threads, on_event_end=_print_event)
     except (SourceError, ValueError) as exc:
         print(f"fallwatch detect: {exc}", file=sys.stderr)
         return 2
@@ -36,6 +38,16 @@ def run(args: argparse.Namespace) -> int:
         "%d frames, %d events, %.1f fps (%.1fx real time)",
         summary.frames, summary.events, summary.fps_processed, summary.realtime_factor,
     )
+    if summary.decode_errors and summary.decode_errors * 2 > summary.packets:
+        # Most of the video could not be read: "no event" would say nothing about it.
+        print(
+            f"fallwatch detect: {args.video}: {summary.decode_errors} of {summary.packets} packets are corrupt; "
+            f"the events above cover only the {summary.frames} frames that could be decoded",
+            file=sys.stderr,
+        )
+        return 3
+    if summary.decode_errors:
+        log.warning("%d of %d packets were corrupt and skipped", summary.decode_errors, summary.packets)
     return 0
 
 

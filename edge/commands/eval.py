@@ -7,13 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+from edge.commands.arguments import at_least
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run detection on every scene of a synth folder and score it")
     p.add_argument("dir", help="folder written by `fallwatch synth`")
     p.add_argument("--json", dest="json_out", help="also write the report as JSON to this file")
-    p.add_argument("--jobs", type=int, default=1, help="scenes evaluated in parallel (1 = one core)")
-    p.add_argument("--threads", type=int, default=1, help="decoder threads per scene")
+    p.add_argument("--jobs", type=at_least(1), default=1,
+                   help="scenes evaluated in parallel (default 1: one core)")
+    p.add_argument("--threads", type=at_least(0), default=1,
+                   help="decoder threads per scene (default 1; 0 = FFmpeg's choice)")
     p.add_argument("--explain-misses", action="store_true",
                    help="say for each missed throw where it was lost: no track, a track never judged, "
                    "or the physics verdict on the track that followed it best (slower)")

@@ -8,6 +8,8 @@ import math
 import sys
 import time
 
+from edge.commands.arguments import at_least
+
 log = logging.getLogger("fallwatch.synth")
 
 # Low-discrepancy choice of distractor-only scenes: about the asked share of any run of
@@ -48,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "into OUTDIR. The same seed gives the same files.",
     )
     p.add_argument("outdir", help="output folder (created if missing)")
-    p.add_argument("--scenes", type=int, default=10, help="number of scenes (default 10)")
+    p.add_argument("--scenes", type=at_least(1), default=10, help="number of scenes (default 10)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--first-index", type=int, default=0, help="index of the first scene (default 0)")
     p.add_argument("--resolution", type=_resolution, default=(1920, 1080), help="WxH (default 1920x1080)")
@@ -60,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.33,
         help="share of scenes with distractors only, no throws (default 0.33)",
     )
-    p.add_argument("--threads", type=int, default=0, help="encoder threads (0 = automatic)")
+    p.add_argument("--threads", type=at_least(0), default=0, help="encoder threads (default 0: automatic)")
     p.set_defaults(func=run)
 
 

@@ -8,9 +8,10 @@ and y down; corners may lie outside the image.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import numpy as np
 import yaml
@@ -159,10 +160,11 @@ def _validate_polygon(points: list[PointPx], what: str) -> list[PointPx]:
         raise ValueError(f"a {what} polygon needs at least 3 points, got {len(pts)}")
     if not np.all(np.isfinite(pts)):
         raise ValueError(f"{what} polygon points must be finite numbers")
-    if abs(polygon_area_px2(pts)) < 1.0:
-        raise ValueError(f"{what} polygon encloses no area")
+    # Self-crossing first: a bow-tie's two lobes cancel, so its signed area is nil too.
     if polygon_self_intersects(pts):
         raise ValueError(f"{what} polygon intersects itself")
+    if abs(polygon_area_px2(pts)) < 1.0:
+        raise ValueError(f"{what} polygon encloses no area")
     return points
 
 
@@ -250,38 +252,68 @@ class ConfigError(ValueError):
         return head + (": " + "; ".join(r.strip() for r in rest) if rest else "")
 
 
-def validation_problems(err: ValidationError) -> list[tuple[str, str]]:
+def validation_problems(err: ValidationError, model: type[BaseModel] | None = None) -> list[tuple[str, str]]:
     """(key path, message) per problem, e.g. ``("facades.0.floors", "Input should be
     greater than or equal to 1")``: what `fallwatch config check` prints and what the
-    installer page shows next to the field at that key path."""
+    installer page shows next to the field at that key path. With the ``model`` that
+    was validated, an unknown key is told the known key it most resembles."""
     problems = []
     for e in err.errors():
         path = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
+            if model is not None and (near := _closest_key(model, e["loc"])):
+                msg += f" (did you mean {near!r}?)"
         elif e["type"] == "missing":
             msg = "required key is missing"
         problems.append((path, msg))
     return problems
 
 
-def format_validation_errors(err: ValidationError, origin: str, what: str = "camera config") -> str:
+def _closest_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The known key most like the unknown one at ``loc`` (a typo), if any is close."""
+    for step in loc[:-1]:  # down the nested models to the one holding the unknown key
+        if isinstance(step, int):
+            continue
+        field = model.model_fields.get(str(step))
+        inner = [t for t in _types_in(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)] \
+            if field is not None else []
+        if not inner:
+            return None
+        model = inner[0]
+    near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return near[0] if near else None
+
+
+def _types_in(annotation: object) -> list[object]:
+    """``annotation`` and every type nested in it (``list[FacadeConfig]`` gives FacadeConfig)."""
+    out = [annotation]
+    for arg in get_args(annotation):
+        out += _types_in(arg)
+    return out
+
+
+def format_validation_errors(
+    err: ValidationError, origin: str, what: str = "camera config", model: type[BaseModel] | None = None
+) -> str:
     """One line per problem, each naming the key path: the message every config
     reader (camera, server, the installer page) shows."""
     lines = [f"{origin}: invalid {what}"]
-    lines += [f"  {path}: {msg}" for path, msg in validation_problems(err)]
+    lines += [f"  {path}: {msg}" for path, msg in validation_problems(err, model)]
     return "\n".join(lines)
 
 
 def parse_camera_config(data: object, origin: str = "<config>") -> CameraConfig:
     """Validate an already-parsed YAML document; raise ConfigError naming each problem."""
+    if data is None:
+        raise ConfigError(f"{origin}: the camera config is empty")
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: a camera config must be a mapping of keys, got {type(data).__name__}")
     try:
         return CameraConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_errors(err, origin)) from None
+        raise ConfigError(format_validation_errors(err, origin, model=CameraConfig)) from None
 
 
 def read_config_text(path: Path) -> str:

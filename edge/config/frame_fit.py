@@ -27,7 +27,10 @@ class FrameFit:
 
 def check_frame_fit(config: CameraConfig, width_px: int, height_px: int) -> FrameFit:
     """Errors for masks and privacy polygons that miss the frame entirely (they would
-    silently do nothing), warnings for facades whose corners all lie outside it."""
+    silently do nothing) and for a camera that watches no facade in it (detection
+    refuses to run on it), warnings for facades whose corners all lie outside it."""
+    from edge.motion.region import watched_region
+
     fit = FrameFit()
     size = f"{width_px}x{height_px}"
     for i, polygon in enumerate(config.masks):
@@ -51,6 +54,11 @@ def check_frame_fit(config: CameraConfig, width_px: int, height_px: int) -> Fram
                 f"facades.{i} ({facade.name}): the facade is not in the {size} frame at all; "
                 "no throw from it can be seen"
             )
+    try:
+        watched_region(config, width_px, height_px)
+    except ValueError:
+        fit.errors.append(f"facades: no part of any facade lies inside the {size} frame once the masks are cut "
+                          "out; the camera would watch nothing, and detection refuses to run on it")
     return fit
 
 

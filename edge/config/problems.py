@@ -39,12 +39,13 @@ def check_config_document(
     """Validate ``document``; with ``frame_size_px`` = (width, height) also check that
     masks and privacy polygons cover the frame; with ``camera_id`` require that id."""
     if not isinstance(document, dict):
-        problem = f"a camera config must be a mapping of keys, got {type(document).__name__}"
+        problem = "the camera config is empty" if document is None else \
+            f"a camera config must be a mapping of keys, got {type(document).__name__}"
         return ConfigCheck(None, [("(top level)", problem)])
     try:
         config = CameraConfig.model_validate(document)
     except ValidationError as err:
-        return ConfigCheck(None, validation_problems(err))
+        return ConfigCheck(None, validation_problems(err, CameraConfig))
     check = ConfigCheck(config)
     if camera_id is not None and config.camera_id != camera_id:
         check.errors.append(("camera_id", f"must be {camera_id!r}, the camera being configured"))

@@ -167,6 +167,18 @@ def _pct(v: float | None) -> str:
     return "  n/a" if v is None else f"{100 * v:5.1f}%"
 
 
+def _per_hour(v: float | None) -> str:
+    return "(no such video)" if v is None else f"({v} per hour)"
+
+
+def _seconds(v: float | None) -> str:
+    return "n/a" if v is None else f"{v} s"
+
+
+def _times(v: float | None) -> str:
+    return "n/a" if v is None else f"{v}x"
+
+
 def format_table(report: dict[str, Any]) -> str:
     lines = [
         f"scenes {report['scenes']}, throws {report['throws']}, video {report['video_s']:.0f} s",
@@ -183,11 +195,12 @@ def format_table(report: dict[str, Any]) -> str:
         f"{'origin floor exact':32s} {_pct(report['floor_exact'])}",
         f"{'origin floor within one':32s} {_pct(report['floor_within_one'])}",
         f"{'origin column exact':32s} {_pct(report['column_exact'])}",
-        f"{'false alarms':32s} {report['false_alarms']:6d}  ({report['false_alarms_per_hour']} per hour)",
+        f"{'false alarms':32s} {report['false_alarms']:6d}  {_per_hour(report['false_alarms_per_hour'])}",
         f"{'  on distractor-only scenes':32s} {report['distractor_only_false_alarms']:6d}"
-        f"  ({report['distractor_only_false_alarms_per_hour']} per hour)",
-        f"{'latency median / p95':32s} {lat_med} s / {lat_p95} s",
-        f"{'realtime factor':32s} {report['realtime_factor']}x  {report['realtime_factor_by_resolution']}",
+        f"  {_per_hour(report['distractor_only_false_alarms_per_hour'])}",
+        f"{'latency median / p95':32s} {_seconds(lat_med)} / {_seconds(lat_p95)}",
+        f"{'realtime factor':32s} {_times(report['realtime_factor'])}  "
+        + "  ".join(f"{res}: {_times(v)}" for res, v in report["realtime_factor_by_resolution"].items()),
         "",
         *_observable_lines(report),
     ]

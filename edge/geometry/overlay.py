@@ -17,6 +17,7 @@ from edge.config.camera import CameraConfig
 from edge.geometry.facade import Facade
 
 Anchor = Literal["right", "centre"]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 image px of a drawn label
 
 # BGR colours chosen to stay readable on both sky and concrete.
 OUTLINE_BGR = (0, 255, 0)
@@ -90,18 +91,21 @@ def _draw_facade(img: np.ndarray, facade: Facade, margin_m: float) -> None:
     for line in column_lines[1:-1]:
         cv2.polylines(img, [_fixed(line)], False, COLUMN_LINE_BGR, thin, cv2.LINE_AA, _SHIFT)
     cv2.polylines(img, [_fixed(facade.corners_px)], True, OUTLINE_BGR, 2 * thin, cv2.LINE_AA, _SHIFT)
-    _label_floors(img, facade)
-    _label_columns(img, facade)
+    # Labels pulled in from beyond the frame's edge would pile up there: one that would
+    # cover a label already drawn is left out.
+    taken: list[Box] = []
     # The name goes inside, above the bottom edge: the top and left margins hold the numbers.
     bottom_mid = (facade.corners_px[2] + facade.corners_px[3]) / 2
-    _put_label(img, facade.name, (bottom_mid[0], bottom_mid[1] - 1.2 * _text_height_px(img)), anchor="centre")
+    _put_label(img, facade.name, (bottom_mid[0], bottom_mid[1] - 1.2 * _text_height_px(img)), "centre", taken)
+    _label_floors(img, facade, taken)
+    _label_columns(img, facade, taken)
 
 
 def _text_height_px(img: np.ndarray) -> float:
     return max(10.0, min(img.shape[:2]) / 45.0)
 
 
-def _label_floors(img: np.ndarray, facade: Facade) -> None:
+def _label_floors(img: np.ndarray, facade: Facade, taken: list[Box]) -> None:
     """Floor numbers just left of the facade's left edge, thinned out when floors are short."""
     text_px = _text_height_px(img)
     centres_m = np.array(
@@ -111,10 +115,10 @@ def _label_floors(img: np.ndarray, facade: Facade) -> None:
     step = _label_step(centres_px, text_px * 1.3)
     for k in range(0, facade.floors, step):
         x, y = centres_px[k]
-        _put_label(img, str(k + 1), (x - 0.4 * text_px, y), anchor="right")
+        _put_label(img, str(k + 1), (x - 0.4 * text_px, y), "right", taken)
 
 
-def _label_columns(img: np.ndarray, facade: Facade) -> None:
+def _label_columns(img: np.ndarray, facade: Facade, taken: list[Box]) -> None:
     """Column numbers just above the facade's top edge."""
     text_px = _text_height_px(img)
     bay_m = facade.width_m / facade.columns
@@ -123,7 +127,7 @@ def _label_columns(img: np.ndarray, facade: Facade) -> None:
     step = _label_step(centres_px, text_px * 1.6)
     for k in range(0, facade.columns, step):
         x, y = centres_px[k]
-        _put_label(img, str(k + 1), (x, y - 0.5 * text_px), anchor="centre")
+        _put_label(img, str(k + 1), (x, y - 0.5 * text_px), "centre", taken)
 
 
 def _label_step(centres_px: np.ndarray, min_gap_px: float) -> int:
@@ -134,11 +138,12 @@ def _label_step(centres_px: np.ndarray, min_gap_px: float) -> int:
     return max(1, int(np.ceil(min_gap_px / max(gap_px, 1e-6))))
 
 
-def _put_label(img: np.ndarray, text: str, at_px: tuple[float, float], anchor: Anchor) -> None:
+def _put_label(img: np.ndarray, text: str, at_px: tuple[float, float], anchor: Anchor, taken: list[Box]) -> None:
     """White text with a dark outline, vertically centred on ``at_px``.
 
     A label just off the frame (a facade edge near the border) is pulled inside; one
-    far outside (a corner beyond the view) is skipped.
+    far outside (a corner beyond the view), or one that would cover a label in
+    ``taken``, is skipped. A label drawn is added to ``taken``.
     """
     text_px = _text_height_px(img)
     scale = text_px / 22.0  # Hershey simplex glyphs are about 22 px tall at scale 1
@@ -154,6 +159,10 @@ def _put_label(img: np.ndarray, text: str, at_px: tuple[float, float], anchor: A
         return
     x = min(max(x, 2.0), w - tw - 2.0)
     y = min(max(y + th / 2, th + 2.0), h - 2.0)
+    box = (x - thickness, y - th - thickness, x + tw + thickness, y + thickness)  # y is the text's baseline
+    if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+        return
+    taken.append(box)
     org = (round(x), round(y))
     cv2.putText(img, text, org, _FONT, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
     cv2.putText(img, text, org, _FONT, scale, LABEL_BGR, thickness, cv2.LINE_AA)

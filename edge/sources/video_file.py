@@ -13,9 +13,17 @@ from edge.sources.frame import Frame
 
 log = logging.getLogger(__name__)
 
+CORRUPT_PACKETS_LOGGED = 3  # the first few each get a line; the rest are counted (``decode_errors``)
+
 
 class SourceError(RuntimeError):
     """A source that cannot be opened or read at all (as opposed to a passing glitch)."""
+
+
+def ffmpeg_reason(exc: Exception) -> str:
+    """FFmpeg's own words for what went wrong, without PyAV's errno and file name."""
+    reason = getattr(exc, "strerror", None)
+    return str(reason) if reason else str(exc)
 
 
 def luma_of(av_frame: av.VideoFrame) -> np.ndarray:
@@ -50,16 +58,21 @@ class VideoFileSource:
 
     def __init__(self, path: str | Path, threads: int = 0) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise SourceError(f"{self.path}: is a folder, not a video file")
         if not self.path.is_file():
             raise SourceError(f"{self.path}: no such video file")
         try:
             self._container = av.open(str(self.path))
-        except (av.error.FFmpegError, OSError) as exc:
-            raise SourceError(f"{self.path}: cannot open video: {exc}") from None
+        except av.error.FFmpegError as exc:
+            raise SourceError(f"{self.path}: cannot open video: {ffmpeg_reason(exc)}") from None
+        except OSError as exc:
+            raise SourceError(f"{self.path}: cannot open video: {exc.strerror or exc}") from None
         self._stream, self.fps, self.width, self.height = first_video_stream(
             self._container, threads, f"{self.path}: file has no video stream"
         )
         self.decode_errors = 0
+        self.packets = 0  # packets with data read so far, corrupt ones included
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
@@ -67,11 +80,15 @@ class VideoFileSource:
         last_t = -1.0
         try:
             for packet in self._container.demux(self._stream):
+                self.packets += packet.size > 0  # the last one, empty, only flushes the decoder
                 try:
                     decoded = packet.decode()
                 except av.error.FFmpegError as exc:
                     self.decode_errors += 1
-                    log.warning("%s: skipped a corrupt packet: %s", self.path.name, exc)
+                    if self.decode_errors <= CORRUPT_PACKETS_LOGGED:
+                        log.warning("%s: skipped a corrupt packet: %s%s", self.path.name, ffmpeg_reason(exc),
+                                    " (further ones are counted, not logged)"
+                                    if self.decode_errors == CORRUPT_PACKETS_LOGGED else "")
                     continue
                 for av_frame in decoded:
                     t = av_frame.time if av_frame.time is not None else index / self.fps
