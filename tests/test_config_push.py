@@ -341,9 +341,12 @@ def test_unknown_or_gone_cameras_are_edge_unavailable(
         service.control.request_snapshot("cam-nobody")
     assert not service.control.connected(CAMERA)
     first = camera_yaml()
+    closed = service.counters()["connections_closed_total"]
     with Edge(tmp_path, keys, service.endpoint, _cfg_file(tmp_path, first), street[0]):
         assert _connected(service, digest_of(first)) and service.control.connected(CAMERA)
-    # The edge closed its connection: the request fails at once, not after the timeout.
+    # The edge closed its connection: once the server's socket has seen it go (under
+    # load that takes a moment), the request fails at once, not after the timeout.
+    assert wait_for(lambda: service.counters()["connections_closed_total"] > closed)
     t0 = time.monotonic()
     with pytest.raises(EdgeUnavailable, match="not reachable"):
         service.control.push_config(CAMERA, camera_yaml(floors=11), version=2, timeout_s=10)

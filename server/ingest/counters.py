@@ -25,6 +25,7 @@ COUNTER_NAMES = (
     "rejected_store_refused_total",
     "rejected_unknown_key_total",
     "rejected_handshake_total",
+    "connections_closed_total",
     "internal_errors_total",
 )
 

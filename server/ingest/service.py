@@ -7,7 +7,9 @@ and a wake-up pipe. The ZAP authenticator
 (CurveZMQ allow-list) runs in pyzmq's ThreadAuthenticator thread. An edge whose
 CURVE key is not allowed, or a plaintext client, never gets past the handshake;
 both are counted (``rejected_unknown_key_total`` from the ZAP callback,
-``rejected_handshake_total`` from the socket monitor).
+``rejected_handshake_total`` from the socket monitor). The monitor also counts the
+connections that closed (``connections_closed_total``: a link that keeps dropping
+shows there).
 
 ``control`` (server.ingest.control.EdgeControl) sends config pushes and snapshot
 requests to connected edges through the same ROUTER; the edges' answers never
@@ -140,7 +142,7 @@ class IngestService:
             router.curve_server = True
             router.curve_publickey = self.keys.public
             router.curve_secretkey = self.keys.secret
-        self._monitor = router.get_monitor_socket(_HANDSHAKE_FAILURES)
+        self._monitor = router.get_monitor_socket(_HANDSHAKE_FAILURES | zmq.EVENT_DISCONNECTED)
         try:
             router.bind(self.bind)
         except zmq.ZMQError as exc:
@@ -284,3 +286,5 @@ class IngestService:
             if event["event"] & _HANDSHAKE_FAILURES:
                 self._counters.add("rejected_handshake_total")
                 log.warning("handshake refused from %s (event %d)", event.get("endpoint"), event["event"])
+            elif event["event"] == zmq.EVENT_DISCONNECTED:
+                self._counters.add("connections_closed_total")
