@@ -57,25 +57,28 @@ def detect_video(
     frames = 0
     last_t = 0.0
     start = time.perf_counter()
-    for frame in source:
-        for event in pipeline.process(frame):
-            events.append(event)
-            followed[event.event_id] = event
-            if on_event is not None:
-                on_event(event)
-        if followed:
-            live = pipeline.live_event_ids()
-            for event_id in list(followed):
-                if event_id in live:
-                    followed[event_id] = _followed_so_far(followed[event_id], pipeline.track_of(event_id))
-                else:
-                    _end(followed.pop(event_id), on_event_end)
-        if on_tracks is not None:
-            on_tracks(pipeline.tracker.tracks)
-        frames += 1
-        last_t = frame.t_s
-    for event in followed.values():
-        _end(event, on_event_end)
+    try:
+        for frame in source:
+            for event in pipeline.process(frame):
+                events.append(event)
+                followed[event.event_id] = event
+                if on_event is not None:
+                    on_event(event)
+            if followed:
+                live = pipeline.live_event_ids()
+                for event_id in list(followed):
+                    if event_id in live:
+                        followed[event_id] = _followed_so_far(followed[event_id], pipeline.track_of(event_id))
+                    else:
+                        _end(followed.pop(event_id), on_event_end)
+            if on_tracks is not None:
+                on_tracks(pipeline.tracker.tracks)
+            frames += 1
+            last_t = frame.t_s
+    finally:
+        # Also when the file breaks off with an error: the events raised so far are told.
+        for event in followed.values():
+            _end(event, on_event_end)
     wall = time.perf_counter() - start
     video_s = last_t + 1.0 / source.fps if frames else 0.0
     return DetectSummary(frames, len(events), video_s, wall, source.decode_errors, source.packets, events)
