@@ -77,7 +77,7 @@ def test_evaluating_a_scene_explains_its_missed_throw(tmp_path: Path) -> None:
     assert "missed throws, why" in table
     # Nothing to count is said in words, not as Python's None or a dict.
     assert "None" not in table and "{" not in table
-    assert "(no such video)" in table  # no distractor-only scene
+    assert "(n/a: no such video)" in table  # no distractor-only scene
     assert "n/a / n/a" in table  # no latency: nothing found
     assert "640x360: " in table
 

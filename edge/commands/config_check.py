@@ -89,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
             return 2
     if args.preview is not None:
         print(f"{args.config}: wrote the preview to {args.preview}", file=sys.stderr)
-    checked = "fits" if not fit.warnings else f"with {_count(len(fit.warnings), 'warning')} (above) for"
-    print(f"{summary_line(config)}; {checked} the {width_px}x{height_px} frame")
+    if fit.warnings:
+        print(f"{summary_line(config)}; checked on the {width_px}x{height_px} frame, "
+              f"{_count(len(fit.warnings), 'warning')} above")
+    else:
+        print(f"{summary_line(config)}; fits the {width_px}x{height_px} frame")
     return 0
 
 

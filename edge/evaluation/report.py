@@ -168,7 +168,7 @@ def _pct(v: float | None) -> str:
 
 
 def _per_hour(v: float | None) -> str:
-    return "(no such video)" if v is None else f"({v} per hour)"
+    return "(n/a: no such video)" if v is None else f"({v} per hour)"
 
 
 def _seconds(v: float | None) -> str:

@@ -50,8 +50,11 @@ def draw_facade_overlay(bgr: np.ndarray, config: CameraConfig) -> np.ndarray:
         _hatch_polygon(out, np.asarray(polygon, np.float64), MASK_BGR)
     for polygon in config.privacy.polygons:
         _hatch_polygon(out, np.asarray(polygon, np.float64), PRIVACY_BGR)
+    # Labels pulled in from beyond the frame's edge would pile up there, those of two
+    # facades too: one that would cover a label already drawn is left out.
+    taken: list[Box] = []
     for facade_config in config.facades:
-        _draw_facade(out, Facade(facade_config), config.motion.facade_margin_m)
+        _draw_facade(out, Facade(facade_config), config.motion.facade_margin_m, taken)
     return out
 
 
@@ -79,7 +82,7 @@ def _hatch_polygon(img: np.ndarray, polygon_px: np.ndarray, colour: tuple[int, i
     cv2.polylines(img, [_fixed(polygon_px)], True, colour, thickness, cv2.LINE_AA, _SHIFT)
 
 
-def _draw_facade(img: np.ndarray, facade: Facade, margin_m: float) -> None:
+def _draw_facade(img: np.ndarray, facade: Facade, margin_m: float, taken: list[Box]) -> None:
     h, w = img.shape[:2]
     thin = max(1, min(h, w) // 500)
     if margin_m > 0:
@@ -91,9 +94,6 @@ def _draw_facade(img: np.ndarray, facade: Facade, margin_m: float) -> None:
     for line in column_lines[1:-1]:
         cv2.polylines(img, [_fixed(line)], False, COLUMN_LINE_BGR, thin, cv2.LINE_AA, _SHIFT)
     cv2.polylines(img, [_fixed(facade.corners_px)], True, OUTLINE_BGR, 2 * thin, cv2.LINE_AA, _SHIFT)
-    # Labels pulled in from beyond the frame's edge would pile up there: one that would
-    # cover a label already drawn is left out.
-    taken: list[Box] = []
     # The name goes inside, above the bottom edge: the top and left margins hold the numbers.
     bottom_mid = (facade.corners_px[2] + facade.corners_px[3]) / 2
     _put_label(img, facade.name, (bottom_mid[0], bottom_mid[1] - 1.2 * _text_height_px(img)), "centre", taken)
@@ -148,7 +148,7 @@ def _put_label(img: np.ndarray, text: str, at_px: tuple[float, float], anchor: A
     text_px = _text_height_px(img)
     scale = text_px / 22.0  # Hershey simplex glyphs are about 22 px tall at scale 1
     thickness = max(1, round(text_px / 12))
-    (tw, th), _ = cv2.getTextSize(text, _FONT, scale, thickness)
+    (tw, th), baseline = cv2.getTextSize(text, _FONT, scale, thickness)
     x, y = at_px
     if anchor == "right":
         x -= tw
@@ -159,7 +159,8 @@ def _put_label(img: np.ndarray, text: str, at_px: tuple[float, float], anchor: A
         return
     x = min(max(x, 2.0), w - tw - 2.0)
     y = min(max(y + th / 2, th + 2.0), h - 2.0)
-    box = (x - thickness, y - th - thickness, x + tw + thickness, y + thickness)  # y is the text's baseline
+    pad = thickness + 2  # the dark outline around the glyphs
+    box = (x - pad, y - th - pad, x + tw + pad, y + baseline + pad)  # y is the text's baseline
     if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
         return
     taken.append(box)

@@ -84,10 +84,10 @@ class VideoFileSource:
                 try:
                     decoded = packet.decode()
                 except av.error.FFmpegError as exc:
-                    self.decode_errors += 1
-                    if self.decode_errors <= CORRUPT_PACKETS_LOGGED:
+                    self.decode_errors += packet.size > 0
+                    if packet.size and self.decode_errors <= CORRUPT_PACKETS_LOGGED:
                         log.warning("%s: skipped a corrupt packet: %s%s", self.path.name, ffmpeg_reason(exc),
-                                    " (further ones are counted, not logged)"
+                                    " (any further ones are counted, not logged)"
                                     if self.decode_errors == CORRUPT_PACKETS_LOGGED else "")
                     continue
                 for av_frame in decoded:
@@ -100,6 +100,8 @@ class VideoFileSource:
                     last_t = t_s
                     yield Frame(index=index, t_s=t_s, gray=luma_of(av_frame), _av_frame=av_frame)
                     index += 1
+        except av.error.FFmpegError as exc:  # the file itself breaks off (truncated, garbled index)
+            raise SourceError(f"{self.path}: cannot read on after frame {index}: {ffmpeg_reason(exc)}") from None
         finally:
             self._container.close()
 

@@ -8,8 +8,8 @@ and a wake-up pipe. The ZAP authenticator
 CURVE key is not allowed, or a plaintext client, never gets past the handshake;
 both are counted (``rejected_unknown_key_total`` from the ZAP callback,
 ``rejected_handshake_total`` from the socket monitor). The monitor also counts the
-connections that closed (``connections_closed_total``: a link that keeps dropping
-shows there).
+connections that closed (``connections_closed_total``, refused handshakes included: a
+link that keeps dropping shows there).
 
 ``control`` (server.ingest.control.EdgeControl) sends config pushes and snapshot
 requests to connected edges through the same ROUTER; the edges' answers never
