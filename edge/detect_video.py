@@ -23,6 +23,7 @@ class DetectSummary:
     wall_s: float
     decode_errors: int  # corrupt packets skipped
     packets: int  # packets read, corrupt ones included
+    declared_frames: int | None  # how many frames the file says it holds (its length x its rate)
     event_list: list[Event] = field(default_factory=list)
 
     @property
@@ -81,7 +82,10 @@ def detect_video(
             _end(event, on_event_end)
     wall = time.perf_counter() - start
     video_s = last_t + 1.0 / source.fps if frames else 0.0
-    return DetectSummary(frames, len(events), video_s, wall, source.decode_errors, source.packets, events)
+    return DetectSummary(
+        frames, len(events), video_s, wall, source.decode_errors, source.packets,
+        None if source.declared_s is None else round(source.declared_s * source.fps), events,
+    )
 
 
 def _followed_so_far(event: Event, path: list[tuple[float, float, float]]) -> Event:

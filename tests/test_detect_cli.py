@@ -174,3 +174,29 @@ def test_detect_reads_a_recording_cut_off_mid_file_up_to_the_cut(
     assert "skipped a corrupt packet" in proc.stderr and "packets were corrupt and skipped" in proc.stderr
     frames = int(proc.stderr.split(" frames, ")[0].rsplit(" ", 1)[-1])
     assert 0.4 * 150 < frames < 0.8 * 150  # about the 60 % before the cut, of the 6-s, 25-fps scene
+
+
+def test_detect_fails_a_video_whose_reading_stops_early(tmp_path: Path, throw_scene: tuple[Path, dict]) -> None:
+    """A Matroska file with 4 KB overwritten at 30 %: the demuxer loses its way and stops
+    without an error after a third of the frames. Only the length the file declares tells."""
+    import av
+
+    out, _ = throw_scene
+    whole = tmp_path / "whole.mkv"
+    with av.open(str(out / "scene_0000.mp4")) as src, av.open(str(whole), "w", format="matroska") as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    data = bytearray(whole.read_bytes())
+    at = int(len(data) * 0.3)
+    data[at : at + 4000] = b"\xff" * 4000
+    bad = tmp_path / "bad.mkv"
+    bad.write_bytes(bytes(data))
+    proc = subprocess.run(
+        [*CLI, "detect", str(bad), "--config", str(out / "scene_0000.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "of its 150 frames could be read" in proc.stderr

@@ -38,16 +38,25 @@ def run(args: argparse.Namespace) -> int:
         "%d frames, %d events, %.1f fps (%.1fx real time)",
         summary.frames, summary.events, summary.fps_processed, summary.realtime_factor,
     )
+    # Most of the video could not be read: "no event" would say nothing about it.
     if summary.decode_errors and summary.decode_errors * 2 > summary.packets:
-        # Most of the video could not be read: "no event" would say nothing about it.
         print(
             f"fallwatch detect: {args.video}: {summary.decode_errors} of {summary.packets} packets are corrupt; "
             f"the events above cover only the {summary.frames} frames that could be decoded",
             file=sys.stderr,
         )
         return 3
+    if summary.declared_frames and summary.frames < 0.5 * summary.declared_frames:
+        print(
+            f"fallwatch detect: {args.video}: only {summary.frames} of its {summary.declared_frames} frames "
+            "could be read; the events above cover only those",
+            file=sys.stderr,
+        )
+        return 3
     if summary.decode_errors:
         log.warning("%d of %d packets were corrupt and skipped", summary.decode_errors, summary.packets)
+    if summary.declared_frames and summary.frames < 0.9 * summary.declared_frames:
+        log.warning("only %d of the video's %d frames could be read", summary.frames, summary.declared_frames)
     return 0
 
 

@@ -73,6 +73,15 @@ class VideoFileSource:
         )
         self.decode_errors = 0
         self.packets = 0  # packets with data read so far, corrupt ones included
+        # How long the file says it is (None when it does not say): a demuxer that loses
+        # its way in a damaged file may simply stop, and only this tells.
+        duration = self._stream.duration
+        if duration is not None and self._stream.time_base is not None:
+            self.declared_s: float | None = float(duration * self._stream.time_base)
+        elif self._container.duration is not None:
+            self.declared_s = self._container.duration / av.time_base
+        else:
+            self.declared_s = None
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
