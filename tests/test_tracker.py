@@ -157,3 +157,32 @@ def test_a_track_wandering_in_clutter_does_not_take_a_fall_from_the_track_that_f
     updated, _ = tracker.update(9 / FPS, [_cand(973, 182 + 5 * 9 + 16)], 1 / FPS)
     assert updated == [bottle]
     assert bottle.y_px[-1] == 182 + 5 * 9 + 16
+
+
+def test_a_thing_followed_for_minutes_keeps_only_its_latest_stretch() -> None:
+    """A flag waving for half a minute: its track keeps the last HISTORY_S of sightings, so
+    neither memory nor the per-frame work on its history grows without bound."""
+    from edge.tracking.tracker import HISTORY_S
+
+    tracker = Tracker()
+    n = int(30 * FPS)
+    for i in range(n):
+        t = i / FPS
+        tracker.update(t, [_cand(400 + 3 * np.sin(2 * t), 300 + 2 * np.cos(3 * t))], 1 / FPS)
+        if i == int(5 * FPS):
+            tracker.tracks[0].event_start = 10  # as if an alarm were raised from its 11th sighting
+            first_alarmed = tracker.tracks[0].t_s[10]
+    (track,) = tracker.tracks
+    assert len(track) == int(HISTORY_S * FPS) + 1
+    assert track.t_s[-1] - track.t_s[0] <= HISTORY_S
+    assert track.event_start == 0 and track.t_s[0] > first_alarmed  # the alarmed part has been forgotten too
+
+
+def test_forget_before_moves_the_event_start_with_the_sightings() -> None:
+    track = Track(1)
+    for i in range(10):
+        track.add(i / FPS, _cand(100.0, 100.0 + i))
+    track.event_start = 6
+    track.forget_before(4 / FPS)  # drops sightings 0-3
+    assert track.t_s[0] == 4 / FPS and len(track) == 6
+    assert track.event_start == 2 and track.y_px[track.event_start] == 106.0

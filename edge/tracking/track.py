@@ -12,6 +12,7 @@ fit lags each turn.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,9 @@ SWING_FIT_POINTS = 5
 SWING_MIN_MISFIT_PX = 1.5  # sideways misfit of the whole straight fit that makes a track a swinging one
 
 
-@dataclass
+# Identity, not field values, tells tracks apart (``in``, ``remove``): the motion arrays
+# make dataclass equality ambiguous anyway.
+@dataclass(eq=False)
 class Track:
     track_id: int
     t_s: list[float] = field(default_factory=list)
@@ -92,6 +95,15 @@ class Track:
         ):
             del series[:n]
         self._motion = None
+
+    def forget_before(self, t_s: float) -> None:
+        """Drop the sightings older than ``t_s`` (``event_start`` follows): a thing followed
+        for minutes (a flag, a rain-soaked patch of clutter) must not grow without bound,
+        nor the work done on its whole history every frame."""
+        n = bisect.bisect_left(self.t_s, t_s)
+        if n:
+            self.drop_front(n)
+            self.event_start = max(0, self.event_start - n)
 
     def head(self, n: int) -> Track:
         """A copy of the first ``n`` sightings (no event, no motion state)."""

@@ -21,6 +21,8 @@ STITCH_MIN_POINTS = 4  # a track this long may be joined; its predecessor needs 
 # A track's misfit widens its gate (a swinging tissue is off its straight fit by several
 # px) up to this much; a track wandering in clutter misfits by tens of px.
 MISFIT_GATE_MAX_PX = 24.0
+# A fall lasts a few seconds; a track followed longer keeps only its latest stretch.
+HISTORY_S = 20.0
 
 
 class Tracker:
@@ -118,8 +120,11 @@ class Tracker:
                     continue
                 taken_tracks.add(ti)
                 used[ci] = True
-                self.tracks[ti].add(t_s, candidates[ci])
-                updated.append(self.tracks[ti])
+                track = self.tracks[ti]
+                track.add(t_s, candidates[ci])
+                if t_s - track.t_s[0] > HISTORY_S:
+                    track.forget_before(t_s - HISTORY_S)
+                updated.append(track)
 
         alive: list[Track] = []
         updated_ids = {id(t) for t in updated}
