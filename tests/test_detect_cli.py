@@ -15,6 +15,26 @@ from edge.synth.writer import write_scene
 CLI = [sys.executable, "-m", "fallwatch.cli"]
 
 
+def _detect(video: Path, scene_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`fallwatch detect VIDEO` with the scene's config, as a user runs it."""
+    return subprocess.run(
+        [*CLI, "detect", str(video), "--config", str(scene_dir / "scene_0000.yaml"), *extra],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def _remux(src: Path, dst: Path, **open_args: object) -> None:
+    """Copy the coded frames of ``src`` into another container, unchanged."""
+    import av
+
+    with av.open(str(src)) as source, av.open(str(dst), "w", **open_args) as target:
+        stream = target.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                target.mux(packet)
+
+
 @pytest.fixture(scope="module")
 def throw_scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("scene")
@@ -126,10 +146,7 @@ def test_detect_fails_a_mostly_corrupt_video_and_says_how_much(
         data[pos] = 0x7F
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(bytes(data))
-    proc = subprocess.run(
-        [*CLI, "detect", str(bad), "--config", str(out / "scene_0000.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )
+    proc = _detect(bad, out)
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert "packets are corrupt" in proc.stderr
     # The first few corrupt packets are named; the rest are counted, not logged one by one.
@@ -138,10 +155,7 @@ def test_detect_fails_a_mostly_corrupt_video_and_says_how_much(
 
 def test_detect_refuses_a_negative_thread_count(throw_scene: tuple[Path, dict]) -> None:
     out, _ = throw_scene
-    proc = subprocess.run(
-        [*CLI, "detect", str(out / "scene_0000.mp4"), "--config", str(out / "scene_0000.yaml"), "--threads", "-3"],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = _detect(out / "scene_0000.mp4", out, "--threads", "-3")
     assert proc.returncode == 2
     assert "argument --threads: -3 is less than 0" in proc.stderr
     assert proc.stdout == ""
@@ -152,24 +166,13 @@ def test_detect_reads_a_recording_cut_off_mid_file_up_to_the_cut(
 ) -> None:
     """A recording whose index comes first (as cameras and `faststart` write them), cut
     off at 60 %: the frames before the cut are searched, the broken last one is named."""
-    import av
-
     out, _ = throw_scene
     whole = tmp_path / "whole.mp4"
-    faststart = {"movflags": "faststart"}
-    with av.open(str(out / "scene_0000.mp4")) as src, av.open(str(whole), "w", options=faststart) as dst:
-        stream = dst.add_stream_from_template(src.streams.video[0])
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                dst.mux(packet)
+    _remux(out / "scene_0000.mp4", whole, options={"movflags": "faststart"})
     data = whole.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: int(len(data) * 0.6)])
-    proc = subprocess.run(
-        [*CLI, "detect", str(cut), "--config", str(out / "scene_0000.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )
+    proc = _detect(cut, out)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "skipped a corrupt packet" in proc.stderr and "packets were corrupt and skipped" in proc.stderr
     frames = int(proc.stderr.split(" frames, ")[0].rsplit(" ", 1)[-1])
@@ -179,24 +182,14 @@ def test_detect_reads_a_recording_cut_off_mid_file_up_to_the_cut(
 def test_detect_fails_a_video_whose_reading_stops_early(tmp_path: Path, throw_scene: tuple[Path, dict]) -> None:
     """A Matroska file with 4 KB overwritten at 30 %: the demuxer loses its way and stops
     without an error after a third of the frames. Only the length the file declares tells."""
-    import av
-
     out, _ = throw_scene
     whole = tmp_path / "whole.mkv"
-    with av.open(str(out / "scene_0000.mp4")) as src, av.open(str(whole), "w", format="matroska") as dst:
-        stream = dst.add_stream_from_template(src.streams.video[0])
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                dst.mux(packet)
+    _remux(out / "scene_0000.mp4", whole, format="matroska")
     data = bytearray(whole.read_bytes())
     at = int(len(data) * 0.3)
     data[at : at + 4000] = b"\xff" * 4000
     bad = tmp_path / "bad.mkv"
     bad.write_bytes(bytes(data))
-    proc = subprocess.run(
-        [*CLI, "detect", str(bad), "--config", str(out / "scene_0000.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )
+    proc = _detect(bad, out)
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert "of its 150 frames could be read" in proc.stderr
