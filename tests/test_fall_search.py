@@ -71,8 +71,11 @@ def test_a_fall_whose_sightings_a_noise_track_took_is_followed_whole() -> None:
             cands.append(_cand(*_fall_xy(t, t_release)))
             seen_fall += 1
         frames.append(cands)
-    _tracker, search, hypotheses = _run(frames)
+    tracker, search, hypotheses = _run(frames)
     assert search.started >= 1
+    # Hypotheses count down from -1 and tracks up from 1: their ids never meet.
+    assert all(h.track_id < 0 for h in hypotheses) and all(t.track_id > 0 for t in tracker.tracks)
+    assert len({h.track_id for h in hypotheses}) == len(hypotheses)
     best = max(hypotheses, key=lambda h: _near_fall(h, t_release))
     covered = _near_fall(best, t_release)
     assert covered >= 0.85 * seen_fall

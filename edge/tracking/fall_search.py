@@ -31,7 +31,9 @@ from edge.motion.signal import FrameSignal
 from edge.physics.polyfit import fit_poly
 from edge.tracking.track import Track
 
-HYPOTHESIS_IDS_FROM = 1_000_000_000  # keeps hypothesis ids apart from the tracker's
+# Hypotheses count down from -1 and the tracker's tracks up from 1, so their ids never
+# meet however long the stream runs (a fixed offset would be reached after days of rain).
+HYPOTHESIS_IDS_STEP = -1
 SEED_POINTS = 4
 PREDICT_POINTS = 10  # a local fit: perspective bends a long fall's image path
 STALL_POINTS = 8
@@ -106,7 +108,7 @@ class FallSearch:
         self.max_hypotheses = max_hypotheses
         self.hypotheses: list[Track] = []
         self._frames: deque[_KeptFrame] = deque()
-        self._ids = itertools.count(HYPOTHESIS_IDS_FROM)
+        self._ids = itertools.count(HYPOTHESIS_IDS_STEP, HYPOTHESIS_IDS_STEP)
         self._backed_at: dict[int, int] = {}  # hypothesis id -> its length at its last backward growth
         self._reassociated_at: dict[int, int] = {}  # hypothesis id -> its length when last re-associated
         self.started = 0
