@@ -93,7 +93,7 @@ def _followed_so_far(event: Event, path: list[tuple[float, float, float]]) -> Ev
     object (``path``: the pipeline's ``track_of``), when that goes further."""
     if not path or path[-1][0] <= event.t_end:
         return event
-    return replace(event, t_end=float(path[-1][0]), trajectory=[(float(t), float(x), float(y)) for t, x, y in path])
+    return replace(event, t_end=path[-1][0], trajectory=path)
 
 
 def _end(event: Event, on_event_end: Callable[[Event], None] | None) -> None:

@@ -189,7 +189,7 @@ class DetectionPipeline:
 
     def track_of(self, event_id: str) -> list[tuple[float, float, float]]:
         track = self._events.get(event_id)
-        return [] if track is None else [tuple(p) for p in track.points()[track.event_start :].tolist()]
+        return [] if track is None else _event_path(track)
 
     def _facade_index(self, track: Track) -> int | None:
         pts = np.column_stack([track.x_px, track.y_px])
@@ -404,7 +404,7 @@ class DetectionPipeline:
                 y=float(release_px[1]),
                 facade=facade.name if len(self.facades) > 1 else "",
             ),
-            trajectory=[(float(t), float(x), float(y)) for t, x, y in track.points()[track.event_start :]],
+            trajectory=_event_path(track),
             # Geometric mean: either stage alone being unsure pulls the score down.
             score=verdict.score if verifier_score is None else float(np.sqrt(verdict.score * verifier_score)),
             extra={
@@ -423,6 +423,11 @@ class DetectionPipeline:
             event.event_id[:8], cell.floor, cell.column, verdict.accel_mps2, verdict.descent_m,
         )
         return event
+
+
+def _event_path(track: Track) -> list[tuple[float, float, float]]:
+    """(t_s, x_px, y_px) of the thrown object's part of ``track``."""
+    return [(t, x, y) for t, x, y in track.points()[track.event_start :].tolist()]
 
 
 def _piece_predictions(piece: Track, t_s: float) -> list[tuple[np.ndarray, np.ndarray]]:

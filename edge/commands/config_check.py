@@ -111,20 +111,24 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _source_file(config: CameraConfig) -> Path | None:
-    """The config's source when it is an existing file (load_camera_config made it absolute)."""
-    if isinstance(config.source, int) or "://" in config.source:
+def _local_source(config: CameraConfig) -> Path | None:
+    """The config's source when it names a local file, existing or not (load_camera_config
+    made it absolute); None for a stream URL or a device."""
+    if isinstance(config.source, int) or "://" in config.source or config.source.startswith("/dev/"):
         return None
-    path = Path(config.source)
-    return path if path.is_file() else None
+    return Path(config.source)
+
+
+def _source_file(config: CameraConfig) -> Path | None:
+    """The config's source when it is an existing file."""
+    path = _local_source(config)
+    return path if path is not None and path.is_file() else None
 
 
 def _missing_source_file(config: CameraConfig) -> Path | None:
     """The config's source when it names a local file that does not exist."""
-    if isinstance(config.source, int) or "://" in config.source or config.source.startswith("/dev/"):
-        return None
-    path = Path(config.source)
-    return None if path.exists() else path
+    path = _local_source(config)
+    return path if path is not None and not path.exists() else None
 
 
 def read_first_frame(path: Path) -> np.ndarray:

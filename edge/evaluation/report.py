@@ -171,12 +171,8 @@ def _per_hour(v: float | None) -> str:
     return "(n/a: no such video)" if v is None else f"({v} per hour)"
 
 
-def _seconds(v: float | None) -> str:
-    return "n/a" if v is None else f"{v} s"
-
-
-def _times(v: float | None) -> str:
-    return "n/a" if v is None else f"{v}x"
+def _or_na(v: float | None, unit: str) -> str:
+    return "n/a" if v is None else f"{v}{unit}"
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -198,9 +194,9 @@ def format_table(report: dict[str, Any]) -> str:
         f"{'false alarms':32s} {report['false_alarms']:6d}  {_per_hour(report['false_alarms_per_hour'])}",
         f"{'  on distractor-only scenes':32s} {report['distractor_only_false_alarms']:6d}"
         f"  {_per_hour(report['distractor_only_false_alarms_per_hour'])}",
-        f"{'latency median / p95':32s} {_seconds(lat_med)} / {_seconds(lat_p95)}",
-        f"{'realtime factor':32s} {_times(report['realtime_factor'])}  "
-        + "  ".join(f"{res}: {_times(v)}" for res, v in report["realtime_factor_by_resolution"].items()),
+        f"{'latency median / p95':32s} {_or_na(lat_med, ' s')} / {_or_na(lat_p95, ' s')}",
+        f"{'realtime factor':32s} {_or_na(report['realtime_factor'], 'x')}  "
+        + "  ".join(f"{res}: {_or_na(v, 'x')}" for res, v in report["realtime_factor_by_resolution"].items()),
         "",
         *_observable_lines(report),
     ]

@@ -186,6 +186,10 @@ def judge_trajectory(
     below the threshold where the fall was predicted: they count for where the object
     was and that it was seen, but say nothing of its size, contrast or clarity.
     """
+    # Most calls are on young tracks: the still run below only shortens a track, so one
+    # too short already is told so without looking for it.
+    if _too_short(t_s, probed, rules):
+        return Verdict(False, "too short")
     # Nothing in flight sits still for frames on end, and a thing at rest on a sill is
     # background: a still blob is a stale compression block or a ghost, which a track
     # may string to something passing it. The fall, if any, starts from its last still
@@ -196,10 +200,10 @@ def judge_trajectory(
         area_px, contrast, strong, probed, width_px, edge_sharpness = (
             None if a is None else a[rest] for a in (area_px, contrast, strong, probed, width_px, edge_sharpness)
         )
+        if _too_short(t_s, probed, rules):
+            return Verdict(False, "too short")
     n = len(t_s)
     blob = np.ones(n, bool) if probed is None else ~np.asarray(probed, bool)  # sightings with a blob of their own
-    if blob.sum() < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s:
-        return Verdict(False, "too short")
     tau = t_s - t_s[0]
     x_m, y_m = xy_m[:, 0], xy_m[:, 1]
     if (ys_px := y_m[0] - y_m.min()) and ys_px / m_per_px < rules.min_descent_px:
@@ -494,6 +498,12 @@ def _fell_mostly_unseen(tau: np.ndarray, y_m: np.ndarray, rules: PhysicsRules) -
 def _median_area_jump(area_px: np.ndarray) -> float:
     """Median |log area ratio| between consecutive sightings."""
     return float(np.median(np.abs(np.diff(np.log(np.maximum(area_px, 1.0))))))
+
+
+def _too_short(t_s: np.ndarray, probed: np.ndarray | None, rules: PhysicsRules) -> bool:
+    """Too few sightings with a blob of their own, or too short a time, to judge."""
+    blobs = len(t_s) if probed is None else int(np.count_nonzero(~np.asarray(probed, bool)))
+    return blobs < rules.min_points or t_s[-1] - t_s[0] < rules.min_duration_s
 
 
 def _end_of_still_run(t_s: np.ndarray, xy_m: np.ndarray, still_m: float, run: int) -> int:
